@@ -1,0 +1,1 @@
+"""perfgen: budget performance documents (绩效文本) from YAML specs."""

@@ -1,0 +1,314 @@
+"""Stage 3: compute everything a template shows but the user did not type (pure functions).
+
+`derive(spec, layout)` returns a `Document`: numbered items, money totals as display text,
+indicator values parsed and shown in the layout's style, rows grouped for merged cells, and
+free-form outlines flattened into styled blocks. Templates only format these fields. Text fields
+are never None (an absent value is ""), so no template can print 「None」.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .layout import Layout, ValueStyle
+from .numbering import item_number
+from .spec import Indicator, Project, Spec, ValueParts
+
+# Comparators as officers type them → one normal form.
+COMPARATORS = {
+    "≥": "≥", ">=": "≥", "＞＝": "≥", "≧": "≥", "＞=": "≥", ">＝": "≥",
+    "≤": "≤", "<=": "≤", "＜＝": "≤", "≦": "≤", "＜=": "≤", "<＝": "≤",
+    ">": ">", "＞": ">", "<": "<", "＜": "<", "=": "=", "＝": "=", "≠": "≠",
+}  # fmt: skip
+_COMPARATOR = "|".join(sorted(map(re.escape, COMPARATORS), key=len, reverse=True))
+VALUE_PATTERN = re.compile(rf"^\s*(?P<cmp>{_COMPARATOR})?\s*(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*$")
+
+
+# ---------------------------------------------------------------------------------------------
+# The derived document
+
+
+@dataclass(frozen=True)
+class Value:
+    """An 指标值 as entered, parsed, and shown in the layout's 符号 | 值 | 单位 style."""
+
+    text: str  # as entered (full-width kept)
+    comparator: str  # normal form: ≥ ≤ > < = ≠, or ""
+    number: str  # "" for qualitative text
+    unit: str  # normal form (％ → %), or the qualitative text
+    shown_comparator: str
+    shown_number: str
+    shown_unit: str
+
+    @property
+    def qualitative(self) -> bool:
+        return not self.number
+
+
+@dataclass(frozen=True)
+class MergedCell:
+    """A cell merged down a group of rows: text on the group's first row only."""
+
+    text: str
+    merge: str  # "restart" on a group's first row, "continue" below it
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    level1: MergedCell
+    level2: MergedCell
+    name: str
+    description: str
+    value: Value
+    basis: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a free-form outline; `style` is heading1, heading2, heading3 or text."""
+
+    style: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ProjectBlock:
+    number: str
+    title: str
+    name: str
+    leader: str
+    supervisor: str
+    implementer: str
+    fiscal: str
+    other: str
+    total: str
+    annual_goal: str
+    indicator_rows: list[IndicatorRow]
+    indicator_count: int
+    level1_counts: dict[str, int]
+    notes: list[Block]
+
+
+@dataclass(frozen=True)
+class NumberedGoal:
+    number: str
+    title: str
+    goal: str
+    indicators: str  # "" when the spec gives none
+
+
+@dataclass(frozen=True)
+class NumberedParagraph:
+    """A numbered item: one paragraph (title "") or a title line followed by a paragraph."""
+
+    number: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Totals:
+    fiscal: str
+    other: str
+    total: str
+
+
+@dataclass(frozen=True)
+class Document:
+    year: int
+    department: str
+    compiled_by: str
+    reviewed_by: str
+    overall_goal: list[str]
+    sub_goals: list[NumberedGoal]
+    safeguards: list[NumberedParagraph]
+    special_funds: list[ProjectBlock]
+    projects: list[ProjectBlock]
+    project_totals: Totals
+
+
+def derive(spec: Spec, layout: Layout) -> Document:
+    return Document(
+        year=spec.year,
+        department=spec.department,
+        compiled_by=spec.compiled_by or spec.department,
+        reviewed_by=spec.reviewed_by or "",
+        overall_goal=paragraphs(spec.overall_goal),
+        sub_goals=[
+            NumberedGoal(item_number(layout.number_format("sub_goals"), i), title, goal.goal, goal.indicators or "")
+            for i, (title, goal) in enumerate(spec.sub_goals.items(), 1)
+        ],
+        safeguards=[
+            _safeguard(item_number(layout.number_format("safeguards"), i), item) for i, item in enumerate(spec.safeguards, 1)
+        ],
+        special_funds=[_project(layout, "special_funds", i, p) for i, p in enumerate(spec.special_funds, 1)],
+        projects=[_project(layout, "projects", i, p) for i, p in enumerate(spec.projects, 1)],
+        project_totals=_totals(spec.projects, layout.description.money_places),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Split on blank lines; lines wrapped inside a paragraph are joined (no space between CJK)."""
+    if not text:
+        return []
+    result = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        if lines:
+            result.append(_join_lines(lines))
+    return result
+
+
+def _join_lines(lines: list[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        wide = _is_wide(out[-1]) or _is_wide(line[0])
+        out += line if wide else " " + line
+    return out
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _safeguard(number: str, item: str | dict[str, str]) -> NumberedParagraph:
+    if isinstance(item, dict):
+        (title, text), *_ = item.items()
+        return NumberedParagraph(number, title, " ".join(paragraphs(text)))
+    return NumberedParagraph(number, "", " ".join(paragraphs(item)))
+
+
+def outline_blocks(outline: Any, numbered: str, level: int = 1) -> list[Block]:
+    """Flatten a free-form outline: mapping keys become headings of `level`; a list of one-key
+    mappings becomes headings numbered with the format `numbered`; text becomes paragraphs."""
+    if outline is None:
+        return []
+    if isinstance(outline, str):
+        return [Block("text", p) for p in paragraphs(outline)]
+    blocks: list[Block] = []
+    if isinstance(outline, dict):
+        for heading, content in outline.items():
+            blocks.append(Block(f"heading{min(level, 3)}", heading))
+            blocks.extend(outline_blocks(content, numbered, level + 1))
+        return blocks
+    n = 0
+    for item in outline:
+        if isinstance(item, dict):
+            for heading, content in item.items():
+                n += 1
+                blocks.append(Block(f"heading{min(level, 3)}", item_number(numbered, n) + heading))
+                blocks.extend(outline_blocks(content, numbered, level + 1))
+        else:
+            blocks.extend(outline_blocks(item, numbered, level))
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------
+# Money
+
+
+def money_text(amount: Decimal | None, places: int | None) -> str:
+    """Show an amount as written (places=None) or with a fixed number of decimals; None → ""."""
+    if amount is None:
+        return ""
+    if places is None:
+        return format(amount, "f")
+    return format(amount.quantize(Decimal(1).scaleb(-places)), "f")
+
+
+def project_total(project: Project) -> Decimal | None:
+    """年度资金总额 / 预算数 = 财政资金 + 其他资金 (None when neither is given)."""
+    if project.fiscal is None and project.other is None:
+        return None
+    return (project.fiscal or Decimal(0)) + (project.other or Decimal(0))
+
+
+def _sum(amounts: list[Decimal | None]) -> Decimal | None:
+    present = [a for a in amounts if a is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+def _totals(projects: list[Project], places: int | None) -> Totals:
+    return Totals(
+        fiscal=money_text(_sum([p.fiscal for p in projects]), places),
+        other=money_text(_sum([p.other for p in projects]), places),
+        total=money_text(_sum([project_total(p) for p in projects]), places),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Projects and indicators
+
+
+def _project(layout: Layout, kind: str, n: int, project: Project) -> ProjectBlock:
+    places = layout.description.money_places
+    rows = indicator_rows(project.indicators, layout.description.value_style)
+    return ProjectBlock(
+        number=item_number(layout.number_format(kind), n),
+        title=project.title or project.name + "项目",
+        name=project.name,
+        leader=project.leader or "",
+        supervisor=project.supervisor or "",
+        implementer=project.implementer or "",
+        fiscal=money_text(project.fiscal, places),
+        other=money_text(project.other, places),
+        total=money_text(project_total(project), places),
+        annual_goal=" ".join(paragraphs(project.annual_goal)),
+        indicator_rows=rows,
+        indicator_count=len(rows),
+        level1_counts={level1: sum(len(v) for v in level2s.values()) for level1, level2s in project.indicators.items()},
+        notes=outline_blocks(project.notes, layout.number_format("notes")),
+    )
+
+
+def indicator_rows(indicators: dict[str, dict[str, list[Indicator]]], style: ValueStyle) -> list[IndicatorRow]:
+    """One row per 三级指标, with the 一级/二级 cells merged down their groups."""
+    rows = []
+    for level1, level2s in indicators.items():
+        first1 = True
+        for level2, items in level2s.items():
+            first2 = True
+            for item in items:
+                rows.append(
+                    IndicatorRow(
+                        level1=MergedCell(level1 if first1 else "", "restart" if first1 else "continue"),
+                        level2=MergedCell(level2 if first2 else "", "restart" if first2 else "continue"),
+                        name=item.name,
+                        description=item.description or "",
+                        value=parse_value(item.value, style),
+                        basis=item.basis or "",
+                    )
+                )
+                first1 = first2 = False
+    return rows
+
+
+def parse_value(value: str | ValueParts | None, style: ValueStyle) -> Value:
+    """Parse an 指标值 into comparator / number / unit (or qualitative text) and its shown form."""
+    if value is None or value == "":
+        return Value("", "", "", "", "", "", "")
+    if isinstance(value, ValueParts):
+        text = f"{value.comparator}{value.number}{value.unit}"
+        return Value(text, value.comparator, value.number, value.unit, value.comparator, value.number, value.unit)
+    match = VALUE_PATTERN.match(value)
+    if not match:
+        return Value(value, "", "", value, style.qualitative, "", value)
+    comparator = COMPARATORS.get(match["cmp"] or "", "")
+    unit = match["unit"].replace("％", "%")
+    return Value(
+        text=value,
+        comparator=comparator,
+        number=match["num"],
+        unit=unit,
+        shown_comparator=style.comparators.get(comparator, comparator) if comparator else style.implicit,
+        shown_number=match["num"],
+        shown_unit=style.units.get(unit, unit),
+    )

@@ -1,0 +1,76 @@
+"""User-facing errors: every problem in a user's input is a `PerfgenError` carrying positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in a user's file; line and column count from 1 (0 means "the whole file")."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column}"
+        return self.path
+
+
+class Severity(str, Enum):
+    ERROR = "错误"
+    WARNING = "警告"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where, a stable code, and a Chinese message that says how to fix it."""
+
+    position: Position
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.severity.value} {self.code} {self.message}"
+
+    def sort_key(self) -> tuple:
+        return (self.position, self.code, self.message)
+
+
+class PerfgenError(Exception):
+    """Base of every error caused by the user's input (spec, layout, template, output path).
+
+    Anything else that escapes is a bug in perfgen.
+    """
+
+    def __init__(self, findings: list[Finding] | tuple[Finding, ...]):
+        self.findings = tuple(sorted(findings, key=Finding.sort_key))
+        super().__init__("\n".join(str(f) for f in self.findings))
+
+    @classmethod
+    def single(cls, position: Position, code: str, message: str) -> PerfgenError:
+        return cls([Finding(position, code, message)])
+
+
+class SourceError(PerfgenError):
+    """The spec file cannot be read or is not well-formed YAML."""
+
+
+class SpecError(PerfgenError):
+    """The spec is well-formed YAML but does not describe a valid document."""
+
+
+class LayoutError(PerfgenError):
+    """A layout directory, its description or its template is missing or broken."""
+
+
+class RenderError(PerfgenError):
+    """A template failed while rendering (syntax, undefined variable, sandbox)."""
+
+
+class OutputError(PerfgenError):
+    """The output cannot be written."""

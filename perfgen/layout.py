@@ -1,0 +1,117 @@
+"""Layouts: a directory holding a docxtpl template and `layout.yaml`, the description of what it needs.
+
+A layout carries everything form-specific (numbering formats, how an 指标值 is shown, money
+precision); the core stays free of `if layout == …`. Built-in layouts live in `templates/`; a spec
+may also name a layout directory of its own by a relative path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import numbering
+from .errors import Finding, LayoutError, Position
+from .load import load_source
+
+DESCRIPTION_FILE = "layout.yaml"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ValueStyle(_Model):
+    """How an 指标值 is shown when a template splits it into 符号 | 值 | 单位 columns."""
+
+    comparators: dict[str, str] = Field(default_factory=dict, description="normalised comparator → shown text")
+    units: dict[str, str] = Field(default_factory=dict, description="normalised unit → shown text, e.g. % → 百分比")
+    qualitative: str = Field("", description="shown in the 符号 column for a value that is text only")
+    implicit: str = Field("", description="shown in the 符号 column for a number written without a comparator")
+
+
+class Description(_Model):
+    name: str
+    description: str
+    template: str = "template.docx"
+    numbering: dict[str, str] = Field(default_factory=dict)
+    value_style: ValueStyle = Field(default_factory=ValueStyle)
+    money_places: int | None = Field(None, ge=0, le=6, description="decimals shown for money; None: as written")
+
+    @field_validator("numbering")
+    @classmethod
+    def _formats(cls, value: dict[str, str]) -> dict[str, str]:
+        for fmt in value.values():
+            numbering.check_format(fmt)
+        return value
+
+
+@dataclass(frozen=True)
+class Layout:
+    directory: Path
+    description: Description
+
+    @property
+    def name(self) -> str:
+        return self.description.name
+
+    @property
+    def template_path(self) -> Path:
+        return self.directory / self.description.template
+
+    def number_format(self, kind: str) -> str:
+        """The numbering format for a list kind; a layout that does not number it gets ""."""
+        return self.description.numbering.get(kind, "")
+
+
+def templates_root() -> Path:
+    """Built-in layouts: shipped inside the wheel, or beside the package in a source checkout."""
+    installed = Path(__file__).parent / "templates"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def builtin_layouts() -> list[Layout]:
+    root = templates_root()
+    return [_load_layout(d) for d in sorted(root.iterdir()) if (d / DESCRIPTION_FILE).is_file()]
+
+
+def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
+    """The layout a spec names: a built-in name (河北-2020) or a directory relative to the spec."""
+    if "/" in reference or "\\" in reference or reference.startswith("."):
+        directory = (spec_dir / reference).resolve()
+        if not (directory / DESCRIPTION_FILE).is_file():
+            raise LayoutError.single(
+                where, "L001", f"版式目录「{reference}」不存在或缺少 {DESCRIPTION_FILE}：请检查路径（相对于规格文件所在目录）。"
+            )
+        return _load_layout(directory)
+    layouts = builtin_layouts()
+    for layout in layouts:
+        if reference in (layout.name, layout.directory.name):
+            return layout
+    names = "、".join(layout.name for layout in layouts)
+    raise LayoutError.single(where, "L001", f"没有名为「{reference}」的版式：可用的版式有 {names}（运行 perfgen layouts 查看说明）。")
+
+
+@cache
+def _load_layout(directory: Path) -> Layout:
+    path = directory / DESCRIPTION_FILE
+    source = load_source(path)
+    try:
+        description = Description.model_validate(source.data)
+    except ValidationError as exc:
+        raise LayoutError(
+            [
+                Finding(source.position(_loc(e["loc"])), "L002", f"版式说明有误：{'.'.join(map(str, e['loc']))}: {e['msg']}")
+                for e in exc.errors()
+            ]
+        ) from None
+    if not (directory / description.template).is_file():
+        raise LayoutError.single(Position(str(path)), "L003", f"版式缺少模板文件「{description.template}」。")
+    return Layout(directory, description)
+
+
+def _loc(loc: tuple) -> tuple:
+    return tuple(part for part in loc if isinstance(part, (str, int)))

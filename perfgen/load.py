@@ -1,0 +1,243 @@
+"""Stage 1: read a spec file into plain Python values, remembering where each one was written.
+
+Only the YAML *composer* runs: no Python object is ever constructed from a tag, so custom tags are
+refused rather than executed. Numbers keep the text they were written with (`Number`), so money
+becomes `Decimal` from that text and never passes through float.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Finding, Position, Severity, SourceError
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+TAG = "tag:yaml.org,2002:"
+# Characters XML 1.0 cannot carry (Word pastes \x0b for a manual line break, Excel \x01 …).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+PathKey = tuple[str | int, ...]
+
+
+class Number(Decimal):
+    """A YAML number, exactly as written (`48.360` stays `48.360`; `0012` stays `0012` as text)."""
+
+    source_text: str
+
+    def __new__(cls, text: str) -> Number:
+        value = super().__new__(cls, text.replace("_", ""))
+        value.source_text = text
+        return value
+
+
+@dataclass(frozen=True)
+class Source:
+    """A spec file's content as Python values plus the position of every value and key."""
+
+    path: str
+    data: Any
+    positions: dict[PathKey, tuple[int, int]]
+    key_positions: dict[PathKey, tuple[int, int]]
+    findings: tuple[Finding, ...] = field(default=())
+
+    def position(self, loc: PathKey, *, key: bool = False) -> Position:
+        """Position of the value at `loc` (or of its key), falling back to the nearest parent."""
+        loc = tuple(loc)
+        while True:
+            table = self.key_positions if key and loc in self.key_positions else self.positions
+            if loc in table:
+                line, column = table[loc]
+                return Position(self.path, line, column)
+            if not loc:
+                return Position(self.path, 1, 1)
+            loc, key = loc[:-1], False
+
+
+def load_source(path: Path, display: str | None = None) -> Source:
+    """Read and parse the spec at `path`; raise `SourceError` with positions on any problem."""
+    shown = display or str(path)
+    text = _read_text(path, shown)
+    text, findings = _strip_control_chars(text, shown)
+    root = _compose(text, shown)
+    if root is None:
+        raise SourceError.single(Position(shown, 1, 1), "Y004", "文件是空的：请按示例填写部门、年度、项目等内容。")
+    converter = _Converter(shown)
+    data = converter.convert(root, ())
+    if converter.errors:
+        raise SourceError(converter.errors)
+    return Source(shown, data, converter.positions, converter.key_positions, tuple(findings))
+
+
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        if path.is_dir():
+            raise SourceError.single(Position(shown), "Y001", "这是一个目录，不是规格文件：请指定 .yaml 文件。")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError.single(
+                Position(shown), "Y001", f"文件过大（{size // 1024} KB，上限 {MAX_FILE_BYTES // 1024} KB）：请检查是否选错了文件。"
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError.single(Position(shown), "Y001", "找不到该文件：请检查路径和文件名是否正确。") from None
+    except PermissionError:
+        raise SourceError.single(Position(shown), "Y001", "没有权限读取该文件：请检查文件权限。") from None
+    except IsADirectoryError:
+        raise SourceError.single(Position(shown), "Y001", "这是一个目录，不是规格文件：请指定 .yaml 文件。") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = "看起来是 GBK/GB2312 编码（Windows 记事本等的默认编码）" if _is_gbk(raw) else "包含无法识别的字节"
+        raise SourceError.single(
+            Position(shown, line, column),
+            "Y002",
+            f"文件不是 UTF-8 编码，{hint}：请在编辑器中选择「另存为 → 编码 UTF-8」后重试"
+            f"（或运行 iconv -f GBK -t UTF-8 原文件 > 新文件）。",
+        ) from None
+
+
+def _is_gbk(raw: bytes) -> bool:
+    try:
+        raw.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _strip_control_chars(text: str, shown: str) -> tuple[str, list[Finding]]:
+    findings = []
+    for match in CONTROL_CHARS.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        findings.append(
+            Finding(
+                Position(shown, line, column),
+                "T001",
+                f"含有不可见的控制字符 U+{ord(match.group()):04X}（常见于从 Word/Excel 粘贴），已从输出中删除；请在文件中删去它。",
+                Severity.WARNING,
+            )
+        )
+    return CONTROL_CHARS.sub("", text), findings
+
+
+_PROBLEMS = [
+    ("found character '\\t'", "缩进中使用了制表符（Tab）：YAML 只允许用空格缩进，请把 Tab 换成空格。"),
+    ("mapping values are not allowed here", "这里不能出现冒号「:」：值中含有「: 」时请给整段文字加引号，或检查缩进。"),
+    ("could not find expected ':'", "缺少冒号「:」：每个键后面要有「: 」，或检查上一行的引号是否配对。"),
+    ("found duplicate anchor", "锚点名称重复：请改用不同的锚点名称。"),
+    ("found undefined alias", "引用了未定义的锚点（*名称）：请检查拼写。"),
+    ("expected <block end>, but found", "缩进不一致：同一层的键必须对齐，请检查这一行的缩进。"),
+    ("did not find expected key", "缩进不一致或缺少「- 」：请检查这一行及上一行的缩进。"),
+    ("found unexpected end of stream", "文件意外结束：请检查引号或括号是否配对。"),
+    ("while scanning a quoted scalar", "引号没有配对：请检查这一段文字的引号。"),
+    ("found a tab character", "使用了制表符（Tab）：请把 Tab 换成空格。"),
+    ("block sequence entries are not allowed", "这里不能开始列表「- 」：请检查缩进。"),
+]
+
+
+def _compose(text: str, shown: str) -> Node | None:
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        return yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = f"{exc.problem or ''} {exc.context or ''}"
+        message = next((msg for needle, msg in _PROBLEMS if needle in problem), None)
+        if message is None:
+            message = f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）：请检查这一行的缩进、冒号和引号。"
+        position = Position(shown, mark.line + 1, mark.column + 1) if mark else Position(shown)
+        raise SourceError.single(position, "Y003", message) from None
+    except YAMLError as exc:  # errors without a mark (rare)
+        raise SourceError.single(Position(shown), "Y003", f"YAML 格式错误（{exc}）：请检查文件格式。") from None
+
+
+class _Converter:
+    """Turn composed nodes into dicts, lists and scalars; record positions; collect errors."""
+
+    def __init__(self, shown: str):
+        self.shown = shown
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.key_positions: dict[PathKey, tuple[int, int]] = {}
+        self.errors: list[Finding] = []
+        self.count = 0
+
+    def _error(self, node: Node, code: str, message: str) -> None:
+        self.errors.append(Finding(Position(self.shown, node.start_mark.line + 1, node.start_mark.column + 1), code, message))
+
+    def convert(self, node: Node, loc: PathKey, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            what = "嵌套层数过深" if depth > MAX_DEPTH else "内容过多（可能是锚点/别名展开过大）"
+            raise SourceError.single(
+                Position(self.shown, node.start_mark.line + 1, node.start_mark.column + 1), "Y005", f"{what}：请检查文件结构。"
+            )
+        self.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, MappingNode):
+            if str(node.tag) != TAG + "map":
+                return self._refuse_tag(node)
+            return self._mapping(node, loc, depth)
+        if isinstance(node, SequenceNode):
+            if str(node.tag) != TAG + "seq":
+                return self._refuse_tag(node)
+            return [self.convert(child, loc + (i,), depth + 1) for i, child in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: MappingNode, loc: PathKey, depth: int) -> dict:
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self._error(key_node, "Y006", "键必须是简单文字，不能是列表或映射：请检查这一行的写法。")
+                continue
+            key = self._scalar(key_node)
+            if key is None or isinstance(key, bool):
+                self._error(key_node, "Y006", f"键「{key_node.value}」不是文字：请写成中文标签，例如「名称:」。")
+                continue
+            key = key.source_text if isinstance(key, Number) else str(key)
+            if key == "<<":
+                self._error(key_node, "Y006", "不支持合并键「<<」：请把内容直接写出来。")
+                continue
+            if key in result:
+                first = self.key_positions[loc + (key,)]
+                self._error(key_node, "Y007", f"键「{key}」重复出现（第一次在第 {first[0]} 行）：请删除或合并其中一个。")
+                continue
+            self.key_positions[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.convert(value_node, loc + (key,), depth + 1)
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = str(node.tag)
+        if tag == TAG + "str":
+            return node.value
+        if tag == TAG + "null":
+            return None
+        if tag == TAG + "bool":
+            return node.value.lower() == "true"
+        if tag in (TAG + "int", TAG + "float"):
+            try:
+                number = Number(node.value)
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite():
+                self._error(node, "Y008", f"「{node.value}」不是有效的数字：请写成普通的十进制数，例如 48.36。")
+                return node.value
+            return number
+        if tag.startswith(TAG) and tag[len(TAG) :] in ("timestamp",):
+            return node.value
+        return self._refuse_tag(node)
+
+    def _refuse_tag(self, node: Node) -> None:
+        self._error(node, "Y009", f"不支持 YAML 标签「{node.tag}」：请删除它，直接写内容。")
+        return None

@@ -1,0 +1,85 @@
+"""Stage 4: fill a layout's docxtpl template with a derived `Document`.
+
+Rendering is safe by construction: a sandboxed Jinja environment (templates are not fully
+trusted), autoescape on (so `&` and `<` in the user's text stay text), `StrictUndefined` (a
+misspelt variable fails instead of printing nothing), and the rendered XML is re-parsed strictly
+instead of docxtpl's silent `recover=True`. One extension to docxtpl's tags: `{% vmerge EXPR %}`
+in a table cell sets that cell's vertical merge to EXPR ("restart" or "continue").
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import jinja2
+from docx.document import Document as DocxDocument
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from lxml import etree
+
+from .derive import Document
+from .errors import Position, RenderError
+
+VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
+STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
+
+
+class _Template(DocxTemplate):
+    def patch_xml(self, src_xml: str) -> str:
+        return VMERGE.sub(_vmerge, super().patch_xml(src_xml))
+
+    def fix_tables(self, xml: str):
+        try:
+            etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise _BrokenXml(str(exc)) from None
+        return super().fix_tables(xml)
+
+
+class _BrokenXml(Exception):
+    pass
+
+
+def _vmerge(match: re.Match) -> str:
+    cell = match.group(1) + match.group(3)
+    cell = re.sub(r"<w:vMerge[^>]*/>", "", cell, count=1)
+    return re.sub(r"(<w:tcPr[^>]*>)", r'\1<w:vMerge w:val="{{ %s }}"/>' % match.group(2), cell, count=1)
+
+
+def _environment() -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=lambda value: "" if value is None else value,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template_path: Path, document: Document) -> DocxDocument:
+    """Render the template at `template_path`; return the python-docx document (not yet saved)."""
+    where = Position(str(template_path))
+    try:
+        template = _Template(str(template_path))
+        template.render({"doc": document}, jinja_env=_environment(), autoescape=True)
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError.single(where, "R001", f"模板语法错误（{exc.message}）{_context(exc)}：请修改模板。") from None
+    except jinja2.UndefinedError as exc:
+        raise RenderError.single(where, "R002", f"模板使用了不存在的变量（{exc.message}）{_context(exc)}：请对照 docs/layouts.md 修改模板。") from None
+    except SecurityError as exc:
+        raise RenderError.single(where, "R003", f"模板试图执行不安全的操作（{exc}）{_context(exc)}，已拒绝。") from None
+    except jinja2.TemplateError as exc:
+        raise RenderError.single(where, "R004", f"模板渲染失败（{exc}）{_context(exc)}：请修改模板。") from None
+    except _BrokenXml as exc:
+        raise RenderError.single(where, "R005", f"模板渲染后不是有效的 Word 文档（{exc}）：请检查模板中标签的位置。") from None
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a docx, a broken zip, a missing part …
+        raise RenderError.single(where, "R006", f"无法读取模板（{exc}）：请确认它是用 Word 保存的 .docx 文件。") from None
+    return template.docx
+
+
+def _context(exc: Exception) -> str:
+    """The template text around the failing tag, as docxtpl collects it."""
+    lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
+    return f"，出错位置附近的内容：「{' '.join(lines)[:120]}」" if lines else ""

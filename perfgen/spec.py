@@ -1,0 +1,297 @@
+"""Stage 2: the typed, frozen model of what the user wrote, with the form's Chinese labels as keys.
+
+`parse_spec` validates a `Source` against `Spec` and maps every pydantic error back to the line and
+column it came from, in Chinese (RenderCV's approach). Nothing here computes: totals, numbering and
+parsed indicator values belong to `derive`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from decimal import Decimal
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from .errors import Finding, SpecError
+from .load import Number, PathKey, Source
+
+MONEY_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def _as_text(value: Any) -> Any:
+    """Numbers written where text belongs keep their exact spelling (phone numbers, years)."""
+    if isinstance(value, Number):
+        value = value.source_text
+    if isinstance(value, str):
+        return "\n".join(line.rstrip() for line in value.strip().splitlines())
+    return value
+
+
+def _as_money(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("金额应该是数字（单位：万元），例如 48.36")
+    if isinstance(value, Number):
+        return Decimal(value.source_text.replace("_", ""))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if MONEY_TEXT.match(text):
+            return Decimal(text)
+        raise ValueError(f"「{value}」不是金额数字：请只写数字（单位：万元），例如 48.36，不要带单位或文字")
+    if isinstance(value, Decimal):
+        return value
+    raise ValueError("金额应该是数字（单位：万元），例如 48.36")
+
+
+def _as_year(value: Any) -> Any:
+    if isinstance(value, Number) and re.fullmatch(r"\d{4}", value.source_text):
+        return int(value.source_text)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}", value.strip()):
+        return int(value)
+    raise ValueError("年度应该是四位数字的年份，例如 2020")
+
+
+Text = Annotated[str, BeforeValidator(_as_text)]
+Money = Annotated[Decimal, BeforeValidator(_as_money), Field(ge=0)]
+Year = Annotated[int, BeforeValidator(_as_year)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+
+class ValueParts(Model):
+    """The long form of an 指标值, for rows a layout shows as 符号 | 值 | 单位 that do not follow
+    from one written value (e.g. 符号「文字描述」with a number)."""
+
+    comparator: Text = Field("", alias="符号", description="符号列，例如 >=、=、文字描述")
+    number: Text = Field("", alias="值", description="值列")
+    unit: Text = Field("", alias="单位", description="单位列")
+
+
+class Indicator(Model):
+    """One 三级指标. In the spec: `- 名称: 指标值` on one line, with optional keys beside it."""
+
+    name: Text = Field(alias="名称", description="三级指标名称")
+    value: Union[ValueParts, Text, None] = Field(None, alias="指标值", description="例如 ≥12个、=100%、文字")
+    description: Text | None = Field(None, alias="描述", description="绩效指标描述")
+    basis: Text | None = Field(None, alias="依据", description="指标值确定依据")
+
+
+Indicators = dict[Text, dict[Text, list[Indicator]]]
+"""一级指标 → 二级指标 → the 三级 rows, in the order written."""
+
+Outline = dict[Text, Union[Text, list[Union[Text, dict[Text, Any]]], dict[Text, Any]]]
+"""Free-form sub-sections: a heading mapped to text, to a list, or to further headings."""
+
+Safeguard = Union[Text, dict[Text, Text]]
+"""A paragraph, or a one-key mapping 标题: 段落 for a title line followed by a paragraph."""
+
+
+class SubGoal(Model):
+    goal: Text = Field(alias="绩效目标")
+    indicators: Text | None = Field(None, alias="绩效指标")
+
+
+class Project(Model):
+    name: Text = Field(alias="名称", description="项目名称")
+    title: Text | None = Field(None, alias="标题", description="在正文和目录中的标题，默认为「名称」+「项目」")
+    leader: Text | None = Field(None, alias="负责人", description="项目负责人及电话")
+    supervisor: Text | None = Field(None, alias="主管部门")
+    implementer: Text | None = Field(None, alias="实施单位")
+    fiscal: Money | None = Field(None, alias="财政拨款", description="其中：财政拨款（万元）")
+    other: Money | None = Field(None, alias="其他资金", description="其他资金（万元）")
+    annual_goal: Text | None = Field(None, alias="年度目标")
+    indicators: Indicators = Field(alias="绩效指标")
+    notes: Outline | None = Field(None, alias="情况说明", description="绩效目标指标情况说明：小标题与段落")
+
+
+class Spec(Model):
+    layout: Text = Field(alias="版式", description="用哪个版式生成文档，例如 河北-2020；也可写版式目录的相对路径")
+    year: Year = Field(alias="年度")
+    department: Text = Field(alias="部门", description="部门（单位）名称")
+    compiled_by: Text | None = Field(None, alias="编制单位", description="默认为部门名称")
+    reviewed_by: Text | None = Field(None, alias="审核单位", description="例如 河北省财政厅")
+    overall_goal: Text = Field(alias="总体绩效目标")
+    sub_goals: dict[Text, SubGoal] = Field(default_factory=dict, alias="分项绩效目标")
+    safeguards: list[Safeguard] = Field(default_factory=list, alias="工作保障措施")
+    special_funds: list[Project] = Field(default_factory=list, alias="专项资金")
+    projects: list[Project] = Field(default_factory=list, alias="项目")
+
+
+# ---------------------------------------------------------------------------------------------
+# From Source to Spec
+
+
+INDICATOR_OPTIONS = {f.alias for f in Indicator.model_fields.values()} - {"名称", "指标值"}
+
+
+def parse_spec(source: Source) -> Spec:
+    """Validate `source` as a `Spec`; raise `SpecError` listing every problem with its position."""
+    if not isinstance(source.data, dict):
+        raise SpecError.single(
+            source.position(()), "S001", "规格文件的最外层应该是「键: 值」的映射（例如「部门: …」），而不是列表或单个值。"
+        )
+    data, aliases = _expand_indicators(source.data)
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError([_finding(source, error, aliases) for error in exc.errors()]) from None
+
+
+def _expand_indicators(data: dict) -> tuple[dict, dict[PathKey, PathKey]]:
+    """Rewrite each short indicator `{<名称>: <指标值>, 描述: …}` to `{名称: …, 指标值: …, 描述: …}`.
+
+    Returns the new data and a map from the rewritten locations to where they were written.
+    """
+    aliases: dict[PathKey, PathKey] = {}
+
+    def indicator(item: Any, loc: PathKey) -> Any:
+        if not isinstance(item, dict) or "名称" in item or not item:
+            return item
+        name, value = next(iter(item.items()))
+        if name in INDICATOR_OPTIONS:
+            return item
+        aliases[loc + ("名称",)] = loc + (name,)
+        aliases[loc + ("指标值",)] = loc + (name,)
+        return {"名称": name, "指标值": value, **{k: v for k, v in item.items() if k != name}}
+
+    def indicators(tree: Any, loc: PathKey) -> Any:
+        if not isinstance(tree, dict):
+            return tree
+        out = {}
+        for level1, level2s in tree.items():
+            if isinstance(level2s, dict):
+                level2s = {
+                    level2: [indicator(item, loc + (level1, level2, i)) for i, item in enumerate(items)]
+                    if isinstance(items, list)
+                    else items
+                    for level2, items in level2s.items()
+                }
+            out[level1] = level2s
+        return out
+
+    def projects(items: Any, key: str) -> Any:
+        if not isinstance(items, list):
+            return items
+        return [
+            {**p, "绩效指标": indicators(p["绩效指标"], (key, i, "绩效指标"))} if isinstance(p, dict) and "绩效指标" in p else p
+            for i, p in enumerate(items)
+        ]
+
+    out = dict(data)
+    for key in ("项目", "专项资金"):
+        if key in out:
+            out[key] = projects(out[key], key)
+    return out, aliases
+
+
+_MESSAGES = {
+    "string_type": "「{label}」应该是文字。",
+    "int_type": "「{label}」应该是整数。",
+    "int_parsing": "「{label}」应该是整数。",
+    "decimal_type": "「{label}」应该是数字（单位：万元），例如 48.36。",
+    "decimal_parsing": "「{label}」应该是数字（单位：万元），例如 48.36。",
+    "list_type": "「{label}」应该是列表：每一项另起一行，以「- 」开头。",
+    "dict_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
+    "model_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
+    "model_attributes_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
+    "greater_than_equal": "「{label}」不能是负数。",
+    "none_required": "「{label}」应该留空。",
+}
+
+
+def _finding(source: Source, error: dict, aliases: dict[PathKey, PathKey]) -> Finding:
+    loc = _input_loc(error["loc"])
+    where = aliases.get(loc, loc)
+    label = next((str(part) for part in reversed(loc) if isinstance(part, str)), "内容")
+    kind = error["type"]
+    if kind == "missing":
+        return Finding(
+            source.position(where[:-1]), "S002", f"缺少必填项「{label}」：请在这一段里加上「{label}: …」。"
+        )
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(label, allowed, n=1, cutoff=0.3)
+        hint = f"，是不是想写「{close[0]}」？" if close else "。"
+        known = "、".join(allowed)
+        return Finding(
+            source.position(where, key=True), "S003", f"不认识的键「{label}」{hint}这里可以用的键有：{known}。"
+        )
+    if kind == "value_error":
+        message = str(error.get("ctx", {}).get("error", error["msg"]))
+        return Finding(source.position(where), "S004", f"「{label}」{message}。")
+    template = _MESSAGES.get(kind)
+    got = _describe(error.get("input"))
+    message = template.format(label=label, got=got) if template else f"「{label}」的取值不正确（{error['msg']}）：请参照示例填写。"
+    return Finding(source.position(where), "S004", message)
+
+
+def _input_loc(loc: tuple) -> PathKey:
+    """Drop the union-member tags pydantic adds to `loc` (e.g. 'str', 'ValueParts')."""
+    return tuple(part for part in loc if isinstance(part, int) or not _is_union_tag(part))
+
+
+def _is_union_tag(part: str) -> bool:
+    return part in {"str", "ValueParts", "dict[str,str]", "dict[str,any]", "list[union[str,dict[str,any]]]"} or (
+        part.startswith(("dict[", "list[", "union[", "function-")) and part.isascii()
+    )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, Decimal):
+        return "数字"
+    if value is None:
+        return "空值"
+    return "单个值"
+
+
+def _allowed_keys(loc: PathKey) -> list[str]:
+    """The keys a mapping at `loc` accepts, found by walking the model's annotations."""
+    target: Any = Spec
+    for part in loc:
+        target = _step(target, part)
+        if target is None:
+            return []
+    target = _unwrap_model(target)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return [f.alias for f in target.model_fields.values() if f.alias]
+    return []
+
+
+def _step(target: Any, part: str | int) -> Any:
+    target = _unwrap_model(target)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        for f in target.model_fields.values():
+            if f.alias == part:
+                return f.annotation
+        return None
+    origin = typing.get_origin(target)
+    args = typing.get_args(target)
+    if origin in (list, dict) and args:
+        return args[-1]
+    return None
+
+
+def _unwrap_model(target: Any) -> Any:
+    """Strip Optional / Union / Annotated until one model (or a container) remains."""
+    while True:
+        origin = typing.get_origin(target)
+        if origin is Annotated:
+            target = typing.get_args(target)[0]
+        elif origin in (Union, types.UnionType):
+            options = [a for a in typing.get_args(target) if a is not type(None)]
+            models = [a for a in options if isinstance(a, type) and issubclass(a, BaseModel)]
+            containers = [a for a in options if typing.get_origin(a) in (list, dict)]
+            target = (models or containers or options)[0]
+        else:
+            return target

@@ -1,0 +1,50 @@
+"""Shared fixtures and helpers: paths, building a spec, reading DOCX parts canonically."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from perfgen.build import Job, build
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+ROOTS = TESTS / "roots"
+GOLDEN = TESTS / "golden"
+SPECS = ROOT / "specs"
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/* from the current output")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+@pytest.fixture
+def built(tmp_path):
+    """Build a spec (copied into tmp_path) and return the DOCX path."""
+
+    def run(spec: Path, out: Path | None = None) -> Path:
+        target = tmp_path / "spec" / spec.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(spec, target)
+        result = build(Job(target, Path(spec.stem)), out or tmp_path / "out")
+        return result.outputs[0]
+
+    return run
+
+
+def part_xml(docx: Path, name: str = "word/document.xml") -> str:
+    """A part of a DOCX, canonicalised (c14n) and pretty-printed, for golden comparison."""
+    with zipfile.ZipFile(docx) as z:
+        raw = z.read(name)
+    root = etree.fromstring(etree.tostring(etree.fromstring(raw), method="c14n"), etree.XMLParser(remove_blank_text=True))
+    return etree.tostring(root, pretty_print=True, encoding="unicode")

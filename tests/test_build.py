@@ -1,0 +1,178 @@
+"""End to end: spec → DOCX, compared by content (golden XML, python-docx semantics)."""
+
+import hashlib
+import importlib.util
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from perfgen.build import Job, build
+from perfgen.errors import PerfgenError
+
+from conftest import GOLDEN, ROOTS, SHARED, SPECS, part_xml
+
+MINIMAL = ROOTS / "minimal" / "spec.yaml"
+SEED_002 = SPECS / "2020" / "chengde-gaoxin-guotu.yaml"
+
+
+def test_document_xml_matches_golden(built, update_golden):
+    xml = part_xml(built(MINIMAL))
+    golden = GOLDEN / "minimal.document.xml"
+    if update_golden:
+        golden.write_text(xml, encoding="utf-8")
+    assert xml == golden.read_text(encoding="utf-8"), "run `make test PYTEST_ARGS=--update-golden` after a deliberate change"
+
+
+def test_user_text_is_escaped_not_markup(built):
+    text = "\n".join(p.text for p in Document(built(MINIMAL)).paragraphs)
+    assert "第一段：保护资源 & 维护权益 <重点>。" in text
+    assert "第二段，折行后接上。" in text
+
+
+def indicator_table(doc, project_index: int = 0):
+    tables = [t for t in doc.tables if t.rows[0].cells[0].text == "一级指标"]
+    return tables[project_index]
+
+
+def test_indicator_table_merges_and_repeats_its_header(built):
+    doc = Document(built(MINIMAL))
+    table = indicator_table(doc)
+    trs = table._tbl.tr_lst
+    assert [tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None for tr in trs] == [True, True, False, False, False, False]
+    assert all(tr.trPr.find(qn("w:cantSplit")) is not None for tr in trs)
+
+    def merge(tr, col):
+        vm = tr.tc_lst[col].find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+        return None if vm is None else vm.get(qn("w:val"), "continue")
+
+    body = trs[2:]
+    assert [merge(tr, 0) for tr in body] == ["restart", "continue", "continue", "restart"]
+    assert [merge(tr, 1) for tr in body] == ["restart", "continue", "restart", "restart"]
+    assert [tr.tc_lst[0].xpath("string(.)") for tr in body] == ["产出指标", "", "", "满意度指标"]
+    assert [[tc.xpath("string(.)") for tc in tr.tc_lst[4:7]] for tr in body] == [
+        [">=", "12", "次"], [">=", "95", "百分比"], ["文字描述", "", "合规性"], ["=", "90", "百分比"],
+    ]  # fmt: skip
+
+
+def test_header_block_shows_derived_money(built):
+    doc = Document(built(MINIMAL))
+    head = next(t for t in doc.tables if t.rows[0].cells[0].text == "项目名称")
+    cells = {row.cells[2].text: row.cells[4].text for row in head.rows[2:5]}
+    assert cells == {"年度资金总额：": "10.75", "其中：财政拨款": "10.50", "其他资金": "0.25"}
+
+
+def test_styles_set_east_asian_fonts(built):
+    doc = Document(built(MINIMAL))
+    fonts = {}
+    for style in doc.styles.element.iter(qn("w:style")):
+        rfonts = style.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        if rfonts is not None:
+            fonts[style.find(qn("w:name")).get(qn("w:val"))] = rfonts.get(qn("w:eastAsia"))
+    assert fonts["Normal"] == "仿宋_GB2312"
+    assert fonts["heading 1"] == "方正小标宋简体" and fonts["heading 2"] == "黑体"
+    defaults = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}")
+    assert defaults.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    section = doc.sections[0]
+    assert (round(section.top_margin.mm), round(section.left_margin.mm), round(section.right_margin.mm), round(section.bottom_margin.mm)) == (37, 28, 26, 35)
+
+
+def toc_entries(doc):
+    body = doc.element.body
+    entries = []
+    for p in body.iter(qn("w:p")):
+        style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        link = p.find(qn("w:hyperlink"))
+        if style is not None and style.get(qn("w:val")).lower().startswith("toc") and link is not None:
+            entries.append((style.get(qn("w:val")), link.find(f"{qn('w:r')}/{qn('w:t')}").text, link.get(qn("w:anchor"))))
+    return entries
+
+
+def test_toc_lists_every_heading_and_links_to_bookmarks(built):
+    doc = Document(built(MINIMAL))
+    entries = toc_entries(doc)
+    assert [text for _, text, _ in entries] == [
+        "第一部分", "2021年部门整体绩效目标", "一、总体绩效目标", "二、分项绩效目标", "三、工作保障措施",
+        "第二部分", "专项资金绩效目标", "第三部分", "预算项目绩效目标",
+        "一、耕地保护项目", "1、绩效目标表", "2、绩效目标指标情况说明",
+        "二、地灾防治项目", "1、绩效目标表", "2、绩效目标指标情况说明",
+    ]  # fmt: skip
+    bookmarks = {b.get(qn("w:name")) for b in doc.element.body.iter(qn("w:bookmarkStart"))}
+    assert {anchor for _, _, anchor in entries} <= bookmarks
+    instr = [i.text for i in doc.element.body.iter(qn("w:instrText")) if i.text.strip().startswith("TOC")]
+    assert len(instr) == 1
+    begin = doc.element.body.find(f".//{qn('w:fldChar')}[@{qn('w:fldCharType')}='begin']")
+    assert begin.get(qn("w:dirty")) == "true"  # page numbers are filled in by a later stage
+    assert doc.settings.element.find(qn("w:updateFields")) is not None
+
+
+def test_no_special_funds_statement_is_generated(built):
+    text = [p.text for p in Document(built(MINIMAL)).paragraphs]
+    assert "我部门2021年无专项资金预算，特此说明。" in text
+
+
+def test_same_spec_builds_byte_identical_docx(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = build(Job(MINIMAL, Path("a")), tmp_path).outputs[0].read_bytes()
+    second = build(Job(MINIMAL, Path("b")), tmp_path).outputs[0].read_bytes()
+    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
+    with zipfile.ZipFile(tmp_path / "a.docx") as z:
+        core = z.read("docProps/core.xml").decode()
+        assert z.namelist()[0] == "[Content_Types].xml"
+        assert {i.date_time for i in z.infolist()} == {(2021, 1, 1, 0, 0, 0)}
+    assert "2021-01-01T00:00:00Z" in core
+
+
+def test_source_date_epoch_sets_document_dates(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    out = build(Job(MINIMAL, Path("a")), tmp_path).outputs[0]
+    with zipfile.ZipFile(out) as z:
+        assert "2023-11-14T22:13:20Z" in z.read("docProps/core.xml").decode()
+
+
+def test_failed_build_keeps_good_output_and_spec(tmp_path):
+    spec = tmp_path / "dept.yaml"
+    spec.write_text(MINIMAL.read_text(encoding="utf-8"), encoding="utf-8")
+    out = build(Job(spec, Path("dept")), tmp_path / "out").outputs[0]
+    good = out.read_bytes()
+    broken = spec.read_text(encoding="utf-8").replace("财政拨款: 10.50", "财政拨款: 十元")
+    spec.write_text(broken, encoding="utf-8")
+    with pytest.raises(PerfgenError):
+        build(Job(spec, Path("dept")), tmp_path / "out")
+    assert out.read_bytes() == good
+    assert spec.read_text(encoding="utf-8") == broken
+    assert sorted(p.name for p in out.parent.iterdir()) == ["dept.docx"]  # no temporary files left
+
+
+def load_fidelity():
+    tool = SHARED / "tools" / "fidelity.py"
+    if not tool.is_file():
+        pytest.skip(f"reference documents not found at {SHARED} (they sit beside the repository in CI)")
+    spec = importlib.util.spec_from_file_location("fidelity", tool)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def fidelity(module, docx: Path, seed: str) -> tuple[float, float]:
+    all_text, cell_text = module.docx_parts(str(docx))
+    all_text, cell_text = module.norm(all_text), "|".join(module.norm(c) for c in cell_text.split("\n"))
+    text_pieces, table_pieces = module.seed_pieces((SHARED / "seeds" / seed).read_text(encoding="utf-8"))
+    text = sum(module.found(p, all_text) for p in text_pieces) / len(text_pieces)
+    table = sum(module.found(p, cell_text) for p in table_pieces) / len(table_pieces)
+    return text, table
+
+
+def test_seed_002_spec_reproduces_the_reference_document(built):
+    module = load_fidelity()
+    text, table = fidelity(module, built(SEED_002), "002_900044580681d11f.txt")
+    assert text >= 0.99 and table >= 0.99, (text, table)
+
+
+def test_seed_002_counts(built):
+    doc = Document(built(SEED_002))
+    tables = [t for t in doc.tables if t.rows[0].cells[0].text == "一级指标"]
+    assert len(tables) == 8
+    assert sum(len(t.rows) - 2 for t in tables) == 32

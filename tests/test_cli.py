@@ -1,0 +1,59 @@
+"""The command line: exit codes, Chinese messages with positions, no tracebacks."""
+
+import subprocess
+import sys
+
+from conftest import ROOTS
+
+MINIMAL = ROOTS / "minimal" / "spec.yaml"
+
+
+def perfgen(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "perfgen", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def test_build_writes_into_output_dir(tmp_path):
+    result = perfgen("build", MINIMAL, "-o", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "spec.docx").is_file()
+
+
+def test_directory_builds_mirror_the_tree(tmp_path):
+    (tmp_path / "specs" / "2021").mkdir(parents=True)
+    (tmp_path / "specs" / "2021" / "a.yaml").write_text(MINIMAL.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "specs" / "2021" / "b.yaml").write_text("部门: [\n", encoding="utf-8")
+    result = perfgen("build", tmp_path / "specs", "-o", tmp_path / "out")
+    assert result.returncode == 1
+    assert (tmp_path / "out" / "2021" / "a.docx").is_file()
+    assert "b.yaml:" in result.stderr and "成功 1 个，失败 1 个" in result.stdout
+
+
+def test_bad_input_gives_position_and_exit_1_without_traceback(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(MINIMAL.read_text(encoding="utf-8").replace("负责人:", "负责任:"), encoding="utf-8")
+    result = perfgen("build", spec, "-o", tmp_path / "out")
+    assert result.returncode == 1
+    assert f"{spec}:22:5: 错误 S003" in result.stderr and "负责人" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_layout_and_missing_file(tmp_path):
+    spec = tmp_path / "x.yaml"
+    spec.write_text(MINIMAL.read_text(encoding="utf-8").replace("版式: 河北-2020", "版式: 山西-2020"), encoding="utf-8")
+    result = perfgen("check", spec)
+    assert result.returncode == 1 and f"{spec}:2:5: 错误 L001" in result.stderr and "河北-2020" in result.stderr
+    result = perfgen("build", tmp_path / "missing.yaml")
+    assert result.returncode == 1 and "找不到该文件" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert perfgen("build").returncode == 2
+    assert perfgen("frobnicate").returncode == 2
+
+
+def test_check_and_layouts():
+    result = perfgen("check", MINIMAL)
+    assert result.returncode == 0 and "0 个错误" in result.stdout
+    result = perfgen("layouts")
+    assert result.returncode == 0 and result.stdout.startswith("河北-2020\t")

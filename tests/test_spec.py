@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+import pytest
+
+from perfgen.errors import SpecError
+from perfgen.load import load_source
+from perfgen.spec import ValueParts, parse_spec
+
+BASE = "版式: 河北-2020\n年度: 2020\n部门: 甲\n总体绩效目标: 目标\n"
+
+
+def parse(tmp_path, text: str):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    return parse_spec(load_source(path))
+
+
+def findings(tmp_path, text: str):
+    with pytest.raises(SpecError) as exc:
+        parse(tmp_path, text)
+    return exc.value.findings
+
+
+def test_short_indicator_form_and_money_from_text(tmp_path):
+    spec = parse(
+        tmp_path,
+        BASE + "项目:\n  - 名称: 甲\n    财政拨款: 0.1\n    其他资金: '0.2'\n    绩效指标:\n      产出指标:\n        数量指标:\n"
+        "          - 个数: ≥12个\n            描述: 说明\n          - 名称: 长\n            指标值: {符号: 文字描述, 值: 100, 单位: 库}\n",
+    )
+    project = spec.projects[0]
+    assert project.fiscal + project.other == Decimal("0.3")
+    short, long = project.indicators["产出指标"]["数量指标"]
+    assert (short.name, short.value, short.description) == ("个数", "≥12个", "说明")
+    assert long.value == ValueParts.model_validate({"符号": "文字描述", "值": "100", "单位": "库"})
+
+
+def test_numbers_where_text_belongs_keep_their_spelling(tmp_path):
+    spec = parse(tmp_path, BASE + "项目:\n  - 名称: 2019\n    负责人: 02379895\n    绩效指标: {}\n")
+    assert spec.projects[0].name == "2019" and spec.projects[0].leader == "02379895"
+
+
+def test_unknown_key_points_at_the_key_and_suggests(tmp_path):
+    (finding,) = findings(tmp_path, BASE + "项目:\n  - 名称: 甲\n    负责任: 张三\n    绩效指标: {}\n")
+    assert finding.code == "S003" and (finding.position.line, finding.position.column) == (7, 5)
+    assert "负责人" in finding.message
+
+
+def test_missing_key_points_at_the_parent_mapping(tmp_path):
+    (finding,) = findings(tmp_path, BASE + "项目:\n  - 名称: 甲\n")
+    assert finding.code == "S002" and "绩效指标" in finding.message
+    assert (finding.position.line, finding.position.column) == (6, 5)
+
+
+def test_all_problems_are_reported_at_once_sorted_by_line(tmp_path):
+    result = findings(tmp_path, "版式: 河北-2020\n年度: 二〇二〇\n部门: [甲]\n项目:\n  - 名称: 甲\n    财政拨款: 12万\n    绩效指标: {}\n")
+    assert [f.position.line for f in result] == sorted(f.position.line for f in result)
+    assert {f.position.line for f in result} == {1, 2, 3, 6}  # 总体绩效目标 missing at the top mapping
+    assert any("12万" in f.message for f in result)
+
+
+def test_negative_money_and_top_level_list_are_refused(tmp_path):
+    (finding,) = findings(tmp_path, BASE + "项目:\n  - 名称: 甲\n    财政拨款: -1\n    绩效指标: {}\n")
+    assert "负数" in finding.message and finding.position.line == 7
+    (finding,) = findings(tmp_path, "- 部门: 甲\n")
+    assert finding.code == "S001"

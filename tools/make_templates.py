@@ -1,0 +1,351 @@
+"""Author the built-in layouts' template.docx files (run: python tools/make_templates.py).
+
+The templates are ordinary .docx files a person can open and edit in Word; this script is how
+the built-in ones are made, so that their shared GB/T 9704 page set-up and styles are written once
+and changes stay reviewable as text. It writes reproducibly (same script → same bytes); a test
+checks the committed templates are up to date.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from perfgen.write import docx_bytes  # noqa: E402
+
+LATIN = "Times New Roman"
+FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
+BODY_PT, LINE_PT = 16, 28.95  # 3号; 22 lines on the 225 mm type area
+TEXT_WIDTH_MM = 210 - 28 - 26
+FIXED_TIME = datetime(2020, 1, 1, tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles and page set-up shared by every layout (GB/T 9704-2012)
+
+
+def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
+    old = rpr.find(qn("w:rFonts"))
+    if old is not None:
+        rpr.remove(old)
+    rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{east_asia}" w:cs="{latin}"/>'))
+
+
+def _style(doc, name: str, *, base: str | None = "Normal", font: str = FANGSONG, size: float = BODY_PT, bold: bool = False,
+           align=None, indent_chars: int = 0, line_pt: float | None = LINE_PT, outline: int | None = None,
+           before: float = 0, after: float = 0, keep_next: bool = False):
+    styles = doc.styles
+    style = styles[name] if name in [s.name for s in styles] else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    if base and name != base:
+        style.base_style = styles[base]
+    style.hidden = False
+    style.quick_style = True
+    rpr = style.element.get_or_add_rPr()
+    for child in list(rpr):
+        rpr.remove(child)
+    _fonts(rpr, font)
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = False
+    rpr.append(parse_xml(f'<w:color {nsdecls("w")} w:val="000000"/>'))
+    ppr = style.element.get_or_add_pPr()
+    for child in list(ppr):
+        ppr.remove(child)
+    fmt = style.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    if line_pt:
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(line_pt)
+    else:
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    fmt.alignment = align
+    fmt.keep_with_next = keep_next
+    fmt.widow_control = True
+    ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:firstLineChars="{indent_chars * 100}" w:firstLine="{int(indent_chars * size * 20)}"/>'))
+    if outline is not None:
+        ppr.append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{outline}"/>'))
+    return style
+
+
+def _defaults(doc) -> None:
+    rpr_default = doc.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    for child in list(rpr_default):
+        rpr_default.remove(child)
+    _fonts(rpr_default, FANGSONG)
+    rpr_default.append(parse_xml(f'<w:sz {nsdecls("w")} w:val="{BODY_PT * 2}"/>'))
+    rpr_default.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'))
+
+
+def base_document():
+    """A4 portrait, GB/T 9704 margins, styles with East Asian fonts, page numbers 「— 1 —」."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.header_distance, section.footer_distance = Mm(15), Mm(24)
+    _defaults(doc)
+    _style(doc, "Normal", base=None, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent_chars=2)
+    _style(doc, "Heading 1", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, outline=0, line_pt=36, before=6, after=6, keep_next=True)
+    _style(doc, "Heading 2", font=HEITI, indent_chars=2, outline=1, keep_next=True)
+    _style(doc, "Heading 3", font=FANGSONG, bold=True, indent_chars=2, outline=2, keep_next=True)
+    _style(doc, "条目标题", font=KAITI, indent_chars=2, keep_next=True)
+    _style(doc, "小标题1", font=KAITI, indent_chars=2, keep_next=True)
+    _style(doc, "小标题2", font=FANGSONG, bold=True, indent_chars=2, keep_next=True)
+    _style(doc, "小标题3", font=FANGSONG, indent_chars=2, keep_next=True)
+    _style(doc, "封面标题", font=XIAOBIAOSONG, size=26, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=44)
+    _style(doc, "封面署名", font=KAITI, size=18, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
+    _style(doc, "目录标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=30, after=6)
+    tab = f'<w:tabs {nsdecls("w")}><w:tab w:val="right" w:leader="dot" w:pos="{int(TEXT_WIDTH_MM / 25.4 * 1440) - 10}"/></w:tabs>'
+    for level in (1, 2, 3):
+        style = _style(doc, f"toc {level}", base="Normal", size=12, line_pt=14, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT)
+        style.paragraph_format.left_indent = Pt(12 * 2 * (level - 1))
+        style.element.get_or_add_pPr().insert(0, parse_xml(tab))
+    _style(doc, "表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=None)
+    _style(doc, "表格正文", base="表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=None)
+    _style(doc, "表格间隔", font=FANGSONG, size=1, line_pt=1)
+    _style(doc, "页码", base=None, font=SONGTI, size=14, line_pt=None)
+    _page_numbers(doc)
+    return doc
+
+
+def _page_numbers(doc) -> None:
+    """Odd pages right, even pages left, one character in from the edge; none on the cover."""
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.style = doc.styles["页码"]
+        p.alignment = align
+        p._p.get_or_add_pPr().append(parse_xml(f'<w:ind {nsdecls("w")} w:{side}="280"/>'))
+        p.add_run("— ")
+        _field(p, "PAGE", "1")
+        p.add_run(" —")
+    section.first_page_footer.is_linked_to_previous = False
+
+
+def _field(p, instruction: str, result: str) -> None:
+    for xml in (
+        '<w:fldChar w:fldCharType="begin"/>',
+        f'<w:instrText xml:space="preserve"> {instruction} </w:instrText>',
+        '<w:fldChar w:fldCharType="separate"/>',
+        f"<w:t>{result}</w:t>",
+        '<w:fldChar w:fldCharType="end"/>',
+    ):
+        p._p.append(parse_xml(f'<w:r {nsdecls("w")}>{xml}</w:r>'))
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def para(doc, text: str = "", style: str = "Normal", *, page_break: bool = False):
+    p = doc.add_paragraph(text, style=style)
+    if page_break:
+        p.paragraph_format.page_break_before = True
+    return p
+
+
+def tag(doc, text: str) -> None:
+    """A paragraph holding only a docxtpl block tag ({%p … %}); it disappears when rendered."""
+    doc.add_paragraph(text, style="Normal")
+
+
+def toc_field(doc) -> None:
+    para(doc, "目录", "目录标题", page_break=True)
+    p = para(doc, "", "toc 1")
+    _field(p, 'TOC \\o "1-3" \\h \\z \\u', "（请更新目录）")
+
+
+def table(doc, widths_mm: list[float], rows: int):
+    t = doc.add_table(rows=rows, cols=len(widths_mm))
+    t.style = doc.styles["Table Grid"]
+    t.autofit = False
+    tblpr = t._tbl.tblPr
+    tblpr.append(parse_xml(f'<w:tblW {nsdecls("w")} w:w="{int(sum(widths_mm) / 25.4 * 1440)}" w:type="dxa"/>'))
+    tblpr.append(parse_xml(f'<w:jc {nsdecls("w")} w:val="center"/>'))
+    tblpr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
+    for i, width in enumerate(widths_mm):
+        t.columns[i].width = Mm(width)
+        for cell in t.columns[i].cells:
+            cell.width = Mm(width)
+    for row in t.rows:
+        row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
+        for cell in row.cells:
+            cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+            cell.paragraphs[0].style = doc.styles["表格文字"]
+    return t
+
+
+def header_rows(t, count: int) -> None:
+    for row in t.rows[:count]:
+        row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+
+
+def cell(t, r: int, c: int, text: str, *, to: tuple[int, int] | None = None, style: str = "表格文字"):
+    target = t.cell(r, c).merge(t.cell(*to)) if to else t.cell(r, c)
+    for extra in target.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    p = target.paragraphs[0]
+    p.text = text
+    p.style = t.part.document.styles[style]
+    return target
+
+
+def loop_row(t, r: int, text: str) -> None:
+    """Turn row r into a docxtpl row tag ({%tr … %}); the row disappears when rendered."""
+    first = t.rows[r].cells[0]
+    first.paragraphs[0].text = text
+
+
+def save(doc, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(docx_bytes(doc, FIXED_TIME))
+
+
+# ---------------------------------------------------------------------------------------------
+# 河北-2020: 绩效文本 with cover, 目录 and three parts (seed 002)
+
+INDICATOR_WIDTHS = [12, 14, 23, 31, 13, 11, 14, 38]  # 一级 二级 三级 描述 符号 值 单位 依据
+
+
+def hebei_2020_project(doc, items: str) -> None:
+    tag(doc, f"{{%p for project in {items} %}}")
+    tag(doc, "{%p if loop.first %}")
+    para(doc, "{{ project.number }}{{ project.title }}", "Heading 2")
+    tag(doc, "{%p else %}")
+    para(doc, "{{ project.number }}{{ project.title }}", "Heading 2", page_break=True)
+    tag(doc, "{%p endif %}")
+    para(doc, "1、绩效目标表", "Heading 3")
+    head = table(doc, INDICATOR_WIDTHS, 7)
+    cell(head, 0, 0, "项目名称", to=(0, 1))
+    cell(head, 0, 2, "{{ project.name }}", to=(0, 3))
+    cell(head, 0, 4, "项目负责人及电话", to=(0, 6))
+    cell(head, 0, 7, "{{ project.leader }}")
+    cell(head, 1, 0, "主管部门", to=(1, 1))
+    cell(head, 1, 2, "{{ project.supervisor }}", to=(1, 3))
+    cell(head, 1, 4, "实施单位", to=(1, 6))
+    cell(head, 1, 7, "{{ project.implementer }}")
+    cell(head, 2, 0, "资金情况（万元）", to=(4, 1))
+    for r, label, value in ((2, "年度资金总额：", "total"), (3, "其中：财政拨款", "fiscal"), (4, "其他资金", "other")):
+        cell(head, r, 2, label, to=(r, 3))
+        cell(head, r, 4, f"{{{{ project.{value} }}}}", to=(r, 7))
+    cell(head, 5, 0, "总体目标", to=(6, 1))
+    cell(head, 5, 2, "年度目标", to=(5, 7))
+    cell(head, 6, 2, "{{ project.annual_goal }}", to=(6, 7), style="表格正文")
+    para(doc, "", "表格间隔")
+    body = table(doc, INDICATOR_WIDTHS, 5)
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "绩效指标描述"]):
+        cell(body, 0, c, label, to=(1, c))
+    cell(body, 0, 4, "指标值", to=(0, 6))
+    cell(body, 0, 7, "指标值确定依据", to=(1, 7))
+    for c, label in ((4, "符号"), (5, "值"), (6, "单位")):
+        cell(body, 1, c, label)
+    header_rows(body, 2)
+    loop_row(body, 2, "{%tr for row in project.indicator_rows %}")
+    cells = [
+        "{% vmerge row.level1.merge %}{{ row.level1.text }}",
+        "{% vmerge row.level2.merge %}{{ row.level2.text }}",
+        "{{ row.name }}",
+        "{{ row.description }}",
+        "{{ row.value.shown_comparator }}",
+        "{{ row.value.shown_number }}",
+        "{{ row.value.shown_unit }}",
+        "{{ row.basis }}",
+    ]
+    for c, text in enumerate(cells):
+        cell(body, 3, c, text, style="表格正文" if c in (3, 7) else "表格文字")
+    loop_row(body, 4, "{%tr endfor %}")
+    para(doc, "2、绩效目标指标情况说明", "Heading 3")
+    tag(doc, "{%p for block in project.notes %}")
+    tag(doc, "{%p if block.style == 'heading1' %}")
+    para(doc, "{{ block.text }}", "小标题1")
+    tag(doc, "{%p elif block.style == 'heading2' %}")
+    para(doc, "{{ block.text }}", "小标题2")
+    tag(doc, "{%p elif block.style == 'heading3' %}")
+    para(doc, "{{ block.text }}", "小标题3")
+    tag(doc, "{%p else %}")
+    para(doc, "{{ block.text }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
+
+def numbered_paragraphs(doc, items: str) -> None:
+    """Numbered items that are one paragraph, or a title line followed by a paragraph."""
+    tag(doc, f"{{%p for item in {items} %}}")
+    tag(doc, "{%p if item.title %}")
+    para(doc, "{{ item.number }}{{ item.title }}", "条目标题")
+    para(doc, "{{ item.text }}")
+    tag(doc, "{%p else %}")
+    para(doc, "{{ item.number }}{{ item.text }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+
+
+def hebei_2020():
+    doc = base_document()
+    title = para(doc, "{{ doc.department }}", "封面标题")
+    title.paragraph_format.space_before = Pt(150)
+    para(doc, "{{ doc.year }}年绩效文本", "封面标题")
+    signed = para(doc, "{{ doc.compiled_by }}编制", "封面署名")
+    signed.paragraph_format.space_before = Pt(260)
+    para(doc, "{{ doc.reviewed_by }}审核", "封面署名")
+    toc_field(doc)
+
+    para(doc, "第一部分", "Heading 1", page_break=True)
+    para(doc, "{{ doc.year }}年部门整体绩效目标", "Heading 1")
+    para(doc, "一、总体绩效目标", "Heading 2")
+    tag(doc, "{%p for text in doc.overall_goal %}")
+    para(doc, "{{ text }}")
+    tag(doc, "{%p endfor %}")
+    para(doc, "二、分项绩效目标", "Heading 2")
+    tag(doc, "{%p for item in doc.sub_goals %}")
+    para(doc, "{{ item.number }}{{ item.title }}", "条目标题")
+    para(doc, "绩效目标：{{ item.goal }}")
+    tag(doc, "{%p if item.indicators %}")
+    para(doc, "绩效指标：{{ item.indicators }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    para(doc, "三、工作保障措施", "Heading 2")
+    numbered_paragraphs(doc, "doc.safeguards")
+
+    para(doc, "第二部分", "Heading 1", page_break=True)
+    para(doc, "专项资金绩效目标", "Heading 1")
+    tag(doc, "{%p if doc.special_funds %}")
+    hebei_2020_project(doc, "doc.special_funds")
+    tag(doc, "{%p else %}")
+    para(doc, "我部门{{ doc.year }}年无专项资金预算，特此说明。")
+    tag(doc, "{%p endif %}")
+
+    para(doc, "第三部分", "Heading 1", page_break=True)
+    para(doc, "预算项目绩效目标", "Heading 1")
+    hebei_2020_project(doc, "doc.projects")
+    return doc
+
+
+TEMPLATES = {"hebei-2020": hebei_2020}
+
+
+def main() -> None:
+    for directory, make in TEMPLATES.items():
+        target = ROOT / "templates" / directory / "template.docx"
+        save(make(), target)
+        print(f"wrote {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
