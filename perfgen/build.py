@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import run_checks
 from .derive import derive
-from .errors import Finding, Position, SourceError
+from .errors import Finding, Position, Severity, SourceError, SpecError
 from .layout import Layout, find_layout
 from .load import load_source
 from .render import render
@@ -65,7 +66,10 @@ def check(path: Path) -> Checked:
     source = load_source(path)
     spec = parse_spec(source)
     layout = find_layout(spec.layout, path.parent, source.position(("版式",)))
-    return Checked(spec, layout, source.findings)
+    findings = [*source.findings, *run_checks(spec, source, layout)]
+    if any(f.severity is Severity.ERROR for f in findings):
+        raise SpecError(findings)
+    return Checked(spec, layout, tuple(findings))
 
 
 def build(job: Job, out_dir: Path) -> Built:

@@ -16,7 +16,7 @@ from typing import Any
 
 from .layout import Layout, ValueStyle
 from .numbering import item_number
-from .spec import Indicator, Project, Spec, ValueParts
+from .spec import Indicator, Project, Spec, SpendingPlan, ValueParts
 
 # Comparators as officers type them → one normal form.
 COMPARATORS = {
@@ -80,13 +80,17 @@ class ProjectBlock:
     number: str
     title: str
     name: str
+    code: str
     leader: str
     supervisor: str
     implementer: str
     fiscal: str
     other: str
-    total: str
+    total: str  # 年度资金总额 / 预算数
+    purpose: str
+    spending_plan: list[str]  # 3月底, 6月底, 10月底, 12月底 as "24%" or ""
     annual_goal: str
+    goals: list[str]  # numbered 绩效目标 lines
     indicator_rows: list[IndicatorRow]
     indicator_count: int
     level1_counts: dict[str, int]
@@ -123,6 +127,8 @@ class Document:
     department: str
     compiled_by: str
     reviewed_by: str
+    unit_code: str
+    unit_name: str
     overall_goal: list[str]
     sub_goals: list[NumberedGoal]
     safeguards: list[NumberedParagraph]
@@ -137,6 +143,8 @@ def derive(spec: Spec, layout: Layout) -> Document:
         department=spec.department,
         compiled_by=spec.compiled_by or spec.department,
         reviewed_by=spec.reviewed_by or "",
+        unit_code=spec.unit_code or "",
+        unit_name=spec.unit_name or spec.department,
         overall_goal=paragraphs(spec.overall_goal),
         sub_goals=[
             NumberedGoal(item_number(layout.number_format("sub_goals"), i), title, goal.goal, goal.indicators or "")
@@ -224,6 +232,17 @@ def money_text(amount: Decimal | None, places: int | None) -> str:
     return format(amount.quantize(Decimal(1).scaleb(-places)), "f")
 
 
+def percent_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{format(value, 'f')}%"
+
+
+def spending_plan_cells(plan: SpendingPlan | None) -> list[str]:
+    """The four 资金支出计划 cells (3月底, 6月底, 10月底, 12月底); blank where not filled."""
+    if plan is None:
+        return ["", "", "", ""]
+    return [percent_text(v) for v in (plan.march, plan.june, plan.october, plan.december)]
+
+
 def project_total(project: Project) -> Decimal | None:
     """年度资金总额 / 预算数 = 财政资金 + 其他资金 (None when neither is given)."""
     if project.fiscal is None and project.other is None:
@@ -253,15 +272,19 @@ def _project(layout: Layout, kind: str, n: int, project: Project) -> ProjectBloc
     rows = indicator_rows(project.indicators, layout.description.value_style)
     return ProjectBlock(
         number=item_number(layout.number_format(kind), n),
-        title=project.title or project.name + "项目",
+        title=project.title or layout.project_title(project.name),
         name=project.name,
+        code=project.code or "",
         leader=project.leader or "",
         supervisor=project.supervisor or "",
         implementer=project.implementer or "",
         fiscal=money_text(project.fiscal, places),
         other=money_text(project.other, places),
         total=money_text(project_total(project), places),
+        purpose=" ".join(paragraphs(project.purpose)),
+        spending_plan=spending_plan_cells(project.spending_plan),
         annual_goal=" ".join(paragraphs(project.annual_goal)),
+        goals=[item_number(layout.number_format("goals"), i) + goal for i, goal in enumerate(project.goals, 1)],
         indicator_rows=rows,
         indicator_count=len(rows),
         level1_counts={level1: sum(len(v) for v in level2s.values()) for level1, level2s in project.indicators.items()},

@@ -1,23 +1,26 @@
 """Layouts: a directory holding a docxtpl template and `layout.yaml`, the description of what it needs.
 
 A layout carries everything form-specific (numbering formats, how an 指标值 is shown, money
-precision); the core stays free of `if layout == …`. Built-in layouts live in `templates/`; a spec
+precision); the core holds no branch on a layout's name. Built-in layouts live in `templates/`; a spec
 may also name a layout directory of its own by a relative path.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import numbering
 from .errors import Finding, LayoutError, Position
 from .load import load_source
+from .spec import Indicator, Project, Spec, model_keys
 
 DESCRIPTION_FILE = "layout.yaml"
+MODELS = {"spec": Spec, "project": Project, "indicator": Indicator}
 
 
 class _Model(BaseModel):
@@ -33,19 +36,55 @@ class ValueStyle(_Model):
     implicit: str = Field("", description="shown in the 符号 column for a number written without a comparator")
 
 
+class Fields(_Model):
+    """Spec keys, per level, that a layout's template shows (or requires)."""
+
+    spec: list[str] = Field(default_factory=list)
+    project: list[str] = Field(default_factory=list)
+    indicator: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known(self) -> Fields:
+        for level, keys in (("spec", self.spec), ("project", self.project), ("indicator", self.indicator)):
+            unknown = set(keys) - set(model_keys(MODELS[level]))
+            if unknown:
+                raise ValueError(f"{level}: unknown spec keys {sorted(unknown)}")
+        return self
+
+
 class Description(_Model):
     name: str
     description: str
     template: str = "template.docx"
     numbering: dict[str, str] = Field(default_factory=dict)
+    project_title: str = Field("{name}项目", description="heading of a project; {name} is its 名称")
+    project_code_pattern: str | None = Field(None, description="regular expression a 项目编码 should match (warning)")
     value_style: ValueStyle = Field(default_factory=ValueStyle)
     money_places: int | None = Field(None, ge=0, le=6, description="decimals shown for money; None: as written")
+    fields: Fields = Field(description="the spec keys the template shows; any other key in a spec is an error")
+    required: Fields = Field(default_factory=Fields, description="spec keys this layout cannot do without")
 
     @field_validator("numbering")
     @classmethod
     def _formats(cls, value: dict[str, str]) -> dict[str, str]:
         for fmt in value.values():
             numbering.check_format(fmt)
+        return value
+
+    @field_validator("project_title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        try:
+            value.format(name="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"project_title may only use {{name}} ({exc})") from None
+        return value
+
+    @field_validator("project_code_pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
         return value
 
 
@@ -65,6 +104,9 @@ class Layout:
     def number_format(self, kind: str) -> str:
         """The numbering format for a list kind; a layout that does not number it gets ""."""
         return self.description.numbering.get(kind, "")
+
+    def project_title(self, name: str) -> str:
+        return self.description.project_title.format(name=name)
 
 
 def templates_root() -> Path:

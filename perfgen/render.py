@@ -15,6 +15,8 @@ from pathlib import Path
 
 import jinja2
 from docx.document import Document as DocxDocument
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
@@ -76,7 +78,15 @@ def render(template_path: Path, document: Document) -> DocxDocument:
         raise RenderError.single(where, "R005", f"模板渲染后不是有效的 Word 文档（{exc}）：请检查模板中标签的位置。") from None
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a docx, a broken zip, a missing part …
         raise RenderError.single(where, "R006", f"无法读取模板（{exc}）：请确认它是用 Word 保存的 .docx 文件。") from None
+    _fill_empty_cells(template.docx)
     return template.docx
+
+
+def _fill_empty_cells(docx: DocxDocument) -> None:
+    """A table cell must hold a paragraph; a loop that produced none (an empty list) leaves one."""
+    for tc in docx.element.body.iter(qn("w:tc")):
+        if tc.find(qn("w:p")) is None and tc.find(qn("w:tbl")) is None:
+            tc.append(parse_xml(f"<w:p {nsdecls('w')}/>"))
 
 
 def _context(exc: Exception) -> str:

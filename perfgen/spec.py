@@ -14,7 +14,8 @@ import typing
 from decimal import Decimal
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from .errors import Finding, SpecError
 from .load import Number, PathKey, Source
@@ -56,8 +57,18 @@ def _as_year(value: Any) -> Any:
     raise ValueError("年度应该是四位数字的年份，例如 2020")
 
 
+def _as_percent(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().endswith(("%", "％")):
+        value = value.strip()[:-1].strip()
+    try:
+        return _as_money(value)
+    except ValueError:
+        raise ValueError(f"「{value}」不是百分数：请写成 24% 或 24") from None
+
+
 Text = Annotated[str, BeforeValidator(_as_text)]
 Money = Annotated[Decimal, BeforeValidator(_as_money), Field(ge=0)]
+Percent = Annotated[Decimal, BeforeValidator(_as_percent)]
 Year = Annotated[int, BeforeValidator(_as_year)]
 
 
@@ -98,15 +109,31 @@ class SubGoal(Model):
     indicators: Text | None = Field(None, alias="绩效指标")
 
 
+class SpendingPlan(Model):
+    """资金支出计划: cumulative percentages at the end of March, June, October and December."""
+
+    march: Percent | None = Field(None, alias="3月底")
+    june: Percent | None = Field(None, alias="6月底")
+    october: Percent | None = Field(None, alias="10月底")
+    december: Percent | None = Field(None, alias="12月底")
+
+
 class Project(Model):
     name: Text = Field(alias="名称", description="项目名称")
-    title: Text | None = Field(None, alias="标题", description="在正文和目录中的标题，默认为「名称」+「项目」")
+    title: Text | None = Field(None, alias="标题", description="在正文和目录中的标题，默认由版式根据名称生成")
+    code: Text | None = Field(None, alias="编码", description="项目编码")
     leader: Text | None = Field(None, alias="负责人", description="项目负责人及电话")
     supervisor: Text | None = Field(None, alias="主管部门")
     implementer: Text | None = Field(None, alias="实施单位")
-    fiscal: Money | None = Field(None, alias="财政拨款", description="其中：财政拨款（万元）")
+    fiscal: Money | None = Field(
+        None, validation_alias=AliasChoices("财政拨款", "财政资金"), description="其中：财政拨款 / 财政资金（万元）"
+    )
     other: Money | None = Field(None, alias="其他资金", description="其他资金（万元）")
+    budget: Money | None = Field(None, alias="预算数", description="可不写：由财政资金 + 其他资金计算；写了则必须相等")
+    purpose: Text | None = Field(None, alias="用途", description="资金用途")
+    spending_plan: SpendingPlan | None = Field(None, alias="支出计划", description="资金支出计划（%），累计")
     annual_goal: Text | None = Field(None, alias="年度目标")
+    goals: list[Text] = Field(default_factory=list, alias="绩效目标", description="绩效目标，每条一项，编号自动生成")
     indicators: Indicators = Field(alias="绩效指标")
     notes: Outline | None = Field(None, alias="情况说明", description="绩效目标指标情况说明：小标题与段落")
 
@@ -117,6 +144,8 @@ class Spec(Model):
     department: Text = Field(alias="部门", description="部门（单位）名称")
     compiled_by: Text | None = Field(None, alias="编制单位", description="默认为部门名称")
     reviewed_by: Text | None = Field(None, alias="审核单位", description="例如 河北省财政厅")
+    unit_code: Text | None = Field(None, alias="单位编码", description="预算单位编码，例如 324001")
+    unit_name: Text | None = Field(None, alias="单位名称", description="预算单位名称，默认为部门名称")
     overall_goal: Text = Field(alias="总体绩效目标")
     sub_goals: dict[Text, SubGoal] = Field(default_factory=dict, alias="分项绩效目标")
     safeguards: list[Safeguard] = Field(default_factory=list, alias="工作保障措施")
@@ -128,7 +157,18 @@ class Spec(Model):
 # From Source to Spec
 
 
-INDICATOR_OPTIONS = {f.alias for f in Indicator.model_fields.values()} - {"名称", "指标值"}
+def field_names(field: FieldInfo) -> list[str]:
+    """Every key that fills `field` in a spec (its alias, or each of its alias choices)."""
+    if isinstance(field.validation_alias, AliasChoices):
+        return [str(choice) for choice in field.validation_alias.choices]
+    return [field.alias] if field.alias else []
+
+
+def model_keys(model: type[BaseModel]) -> list[str]:
+    return [name for field in model.model_fields.values() for name in field_names(field)]
+
+
+INDICATOR_OPTIONS = set(model_keys(Indicator)) - {"名称", "指标值"}
 
 
 def parse_spec(source: Source) -> Spec:
@@ -264,7 +304,7 @@ def _allowed_keys(loc: PathKey) -> list[str]:
             return []
     target = _unwrap_model(target)
     if isinstance(target, type) and issubclass(target, BaseModel):
-        return [f.alias for f in target.model_fields.values() if f.alias]
+        return model_keys(target)
     return []
 
 
@@ -272,7 +312,7 @@ def _step(target: Any, part: str | int) -> Any:
     target = _unwrap_model(target)
     if isinstance(target, type) and issubclass(target, BaseModel):
         for f in target.model_fields.values():
-            if f.alias == part:
+            if part in field_names(f):
                 return f.annotation
         return None
     origin = typing.get_origin(target)

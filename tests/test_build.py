@@ -176,3 +176,33 @@ def test_seed_002_counts(built):
     tables = [t for t in doc.tables if t.rows[0].cells[0].text == "一级指标"]
     assert len(tables) == 8
     assert sum(len(t.rows) - 2 for t in tables) == 32
+
+
+SEED_004 = SPECS / "2022" / "xushui-ziranziyuan.yaml"
+
+
+def test_seed_004_spec_reproduces_the_reference_document(built):
+    module = load_fidelity()
+    text, table = fidelity(module, built(SEED_004), "004_0464f6aac9b8c196.txt")
+    assert text >= 0.99 and table >= 0.99, (text, table)
+
+
+def test_2022_project_tables(built):
+    doc = Document(built(SEED_004))
+    heads = [t for t in doc.tables if t.rows[1].cells[0].text == "项目编码"]
+    bodies = [t for t in doc.tables if t.rows[0].cells[0].text == "一级指标"]
+    assert len(heads) == len(bodies) == 6
+    assert sum(len(t.rows) - 1 for t in bodies) == 31
+    first = heads[0]
+    assert first.rows[0].cells[0].text == "324001保定市自然资源和规划局徐水区分局本级"
+    budget_row = [c.text for c in first.rows[2].cells]
+    assert budget_row[1:] == ["预算数", "预算数", "1.75", "1.75", "其中：财政资金", "其中：财政资金", "", "", "其他资金", "其他资金", "1.75", "1.75"]
+    fourth = heads[3]
+    assert [fourth.rows[5].cells[i].text for i in (1, 4, 7, 10)] == ["", "", "77%", "100%"]
+    assert fourth.rows[2].cells[3].text == "70.00"
+    goals = [p.text for p in fourth.rows[6].cells[1].paragraphs]
+    assert goals[0].startswith("1.预防和减少") and goals[2].startswith("3.购买药品")
+    sixth_values = [row.cells[4].text for row in bodies[5].rows[1:]]
+    assert sixth_values[:3] == ["≥90％", "≥90％", "≥90％"]  # kept full-width, as entered
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert "4.徐水区2022年度林业有害生物防治经费绩效目标表" in headings

@@ -107,3 +107,28 @@ def test_outline_blocks_number_list_headings_only():
         ("heading1", "基本情况"), ("text", "背景。"), ("heading1", "目标和指标"),
         ("heading2", "1. 绩效目标"), ("text", "甲"), ("heading2", "2. 绩效指标"), ("text", "乙"), ("text", "丙"),
     ]  # fmt: skip
+
+
+def test_spending_plan_cells_blank_where_not_filled():
+    from perfgen.derive import spending_plan_cells
+    from perfgen.spec import SpendingPlan
+
+    assert spending_plan_cells(None) == ["", "", "", ""]
+    plan = SpendingPlan.model_validate({"10月底": "77%", "12月底": 100})
+    assert spending_plan_cells(plan) == ["", "", "77%", "100%"]
+
+
+def test_2022_layout_numbers_goals_and_shows_two_decimals(tmp_path):
+    spec_text = (
+        "版式: 河北-2022\n年度: 2022\n部门: 甲\n单位编码: '1'\n总体绩效目标: x\n项目:\n"
+        "  - 名称: 乙\n    编码: c\n    财政资金: 70\n    其他资金: 0.5\n    绩效目标: [第一条, 第二条]\n    绩效指标: {}\n"
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(spec_text, encoding="utf-8")
+    spec = parse_spec(load_source(path))
+    doc = derive(spec, find_layout(spec.layout, tmp_path, Position("x")))
+    (project,) = doc.projects
+    assert (project.number, project.title) == ("1.", "乙绩效目标表")
+    assert project.goals == ["1.第一条", "2.第二条"]
+    assert (project.total, project.fiscal, project.other) == ("70.50", "70.00", "0.50")
+    assert (doc.unit_code, doc.unit_name) == ("1", "甲")

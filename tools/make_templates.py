@@ -164,8 +164,8 @@ def tag(doc, text: str) -> None:
     doc.add_paragraph(text, style="Normal")
 
 
-def toc_field(doc) -> None:
-    para(doc, "目录", "目录标题", page_break=True)
+def toc_field(doc, *, page_break: bool = True) -> None:
+    para(doc, "目录", "目录标题", page_break=page_break)
     p = para(doc, "", "toc 1")
     _field(p, 'TOC \\o "1-3" \\h \\z \\u', "（请更新目录）")
 
@@ -203,6 +203,24 @@ def cell(t, r: int, c: int, text: str, *, to: tuple[int, int] | None = None, sty
     p.text = text
     p.style = t.part.document.styles[style]
     return target
+
+
+def indicator_rows(t, header: int, value_cells: list[str]) -> None:
+    """After `header` repeated header rows: one row per indicator, 一级/二级 merged down their groups;
+    `value_cells` show the 指标值 (one cell, or 符号 | 值 | 单位)."""
+    header_rows(t, header)
+    loop_row(t, header, "{%tr for row in project.indicator_rows %}")
+    cells = [
+        "{% vmerge row.level1.merge %}{{ row.level1.text }}",
+        "{% vmerge row.level2.merge %}{{ row.level2.text }}",
+        "{{ row.name }}",
+        "{{ row.description }}",
+        *value_cells,
+        "{{ row.basis }}",
+    ]
+    for c, text in enumerate(cells):
+        cell(t, header + 1, c, text, style="表格正文" if c in (3, len(cells) - 1) else "表格文字")
+    loop_row(t, header + 2, "{%tr endfor %}")
 
 
 def loop_row(t, r: int, text: str) -> None:
@@ -254,21 +272,7 @@ def hebei_2020_project(doc, items: str) -> None:
     cell(body, 0, 7, "指标值确定依据", to=(1, 7))
     for c, label in ((4, "符号"), (5, "值"), (6, "单位")):
         cell(body, 1, c, label)
-    header_rows(body, 2)
-    loop_row(body, 2, "{%tr for row in project.indicator_rows %}")
-    cells = [
-        "{% vmerge row.level1.merge %}{{ row.level1.text }}",
-        "{% vmerge row.level2.merge %}{{ row.level2.text }}",
-        "{{ row.name }}",
-        "{{ row.description }}",
-        "{{ row.value.shown_comparator }}",
-        "{{ row.value.shown_number }}",
-        "{{ row.value.shown_unit }}",
-        "{{ row.basis }}",
-    ]
-    for c, text in enumerate(cells):
-        cell(body, 3, c, text, style="表格正文" if c in (3, 7) else "表格文字")
-    loop_row(body, 4, "{%tr endfor %}")
+    indicator_rows(body, 2, ["{{ row.value.shown_comparator }}", "{{ row.value.shown_number }}", "{{ row.value.shown_unit }}"])
     para(doc, "2、绩效目标指标情况说明", "Heading 3")
     tag(doc, "{%p for block in project.notes %}")
     tag(doc, "{%p if block.style == 'heading1' %}")
@@ -296,18 +300,10 @@ def numbered_paragraphs(doc, items: str) -> None:
     tag(doc, "{%p endfor %}")
 
 
-def hebei_2020():
-    doc = base_document()
-    title = para(doc, "{{ doc.department }}", "封面标题")
-    title.paragraph_format.space_before = Pt(150)
-    para(doc, "{{ doc.year }}年绩效文本", "封面标题")
-    signed = para(doc, "{{ doc.compiled_by }}编制", "封面署名")
-    signed.paragraph_format.space_before = Pt(260)
-    para(doc, "{{ doc.reviewed_by }}审核", "封面署名")
-    toc_field(doc)
-
+def part_one(doc, title: str) -> None:
+    """第一部分 of the 河北 forms: 总体绩效目标, numbered 分项绩效目标, numbered 工作保障措施."""
     para(doc, "第一部分", "Heading 1", page_break=True)
-    para(doc, "{{ doc.year }}年部门整体绩效目标", "Heading 1")
+    para(doc, title, "Heading 1")
     para(doc, "一、总体绩效目标", "Heading 2")
     tag(doc, "{%p for text in doc.overall_goal %}")
     para(doc, "{{ text }}")
@@ -323,6 +319,19 @@ def hebei_2020():
     para(doc, "三、工作保障措施", "Heading 2")
     numbered_paragraphs(doc, "doc.safeguards")
 
+
+def hebei_2020():
+    doc = base_document()
+    title = para(doc, "{{ doc.department }}", "封面标题")
+    title.paragraph_format.space_before = Pt(150)
+    para(doc, "{{ doc.year }}年绩效文本", "封面标题")
+    signed = para(doc, "{{ doc.compiled_by }}编制", "封面署名")
+    signed.paragraph_format.space_before = Pt(260)
+    para(doc, "{{ doc.reviewed_by }}审核", "封面署名")
+    toc_field(doc)
+
+    part_one(doc, "{{ doc.year }}年部门整体绩效目标")
+
     para(doc, "第二部分", "Heading 1", page_break=True)
     para(doc, "专项资金绩效目标", "Heading 1")
     tag(doc, "{%p if doc.special_funds %}")
@@ -337,7 +346,60 @@ def hebei_2020():
     return doc
 
 
-TEMPLATES = {"hebei-2020": hebei_2020}
+# ---------------------------------------------------------------------------------------------
+# 河北-2022: 部门整体绩效目标 and one 绩效目标表 per project (seed 004)
+
+HEAD_WIDTHS_2022 = [28] + [128 / 12] * 12  # a label column, then 12 narrow columns for 2/3/4-way splits
+INDICATOR_WIDTHS_2022 = [18, 20, 28, 40, 20, 30]  # 一级 二级 三级 描述 指标值 依据
+
+
+def no_borders(row) -> None:
+    for c in row.cells:
+        c._tc.get_or_add_tcPr().append(parse_xml(
+            f'<w:tcBorders {nsdecls("w")}><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:right w:val="nil"/></w:tcBorders>'
+        ))  # fmt: skip
+
+
+def hebei_2022_project(doc) -> None:
+    tag(doc, "{%p for project in doc.projects %}")
+    para(doc, "{{ project.number }}{{ project.title }}", "Heading 2", page_break=True)
+    head = table(doc, HEAD_WIDTHS_2022, 7)
+    cell(head, 0, 0, "{{ doc.unit_code }}{{ doc.unit_name }}", to=(0, 8), style="表格正文")
+    cell(head, 0, 9, "单位：万元", to=(0, 12)).paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    no_borders(head.rows[0])
+    cell(head, 1, 0, "项目编码")
+    cell(head, 1, 1, "{{ project.code }}", to=(1, 5))
+    cell(head, 1, 6, "项目名称", to=(1, 7))
+    cell(head, 1, 8, "{{ project.name }}", to=(1, 12))
+    cell(head, 2, 0, "预算规模及资金用途", to=(3, 0))
+    for c, text in enumerate(["预算数", "{{ project.total }}", "其中：财政资金", "{{ project.fiscal }}", "其他资金", "{{ project.other }}"]):
+        cell(head, 2, 1 + 2 * c, text, to=(2, 2 + 2 * c))
+    cell(head, 3, 1, "{{ project.purpose }}", to=(3, 12), style="表格正文")
+    cell(head, 4, 0, "资金支出计划（%）", to=(5, 0))
+    for c, month in enumerate(["3月底", "6月底", "10月底", "12月底"]):
+        cell(head, 4, 1 + 3 * c, month, to=(4, 3 + 3 * c))
+        cell(head, 5, 1 + 3 * c, f"{{{{ project.spending_plan[{c}] }}}}", to=(5, 3 + 3 * c))
+    cell(head, 6, 0, "绩效目标")
+    goals = cell(head, 6, 1, "{%p for line in project.goals %}", to=(6, 12), style="表格正文")
+    goals.add_paragraph("{{ line }}", style="表格正文")
+    goals.add_paragraph("{%p endfor %}", style="表格正文")
+    para(doc, "", "表格间隔")
+    body = table(doc, INDICATOR_WIDTHS_2022, 4)
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]):
+        cell(body, 0, c, label)
+    indicator_rows(body, 1, ["{{ row.value.text }}"])
+    tag(doc, "{%p endfor %}")
+
+
+def hebei_2022():
+    doc = base_document()
+    toc_field(doc, page_break=False)
+    part_one(doc, "部门整体绩效目标")
+    hebei_2022_project(doc)
+    return doc
+
+
+TEMPLATES = {"hebei-2020": hebei_2020, "hebei-2022": hebei_2022}
 
 
 def main() -> None:

@@ -1,0 +1,126 @@
+"""Domain rules over a parsed spec: each finding has a stable code, a severity and a position.
+
+Rules are small functions `(spec, source, layout) -> findings`; `run_checks` runs them all so a
+user sees every problem at once. Form-specific facts (which keys a template shows, the 项目编码
+pattern) come from the layout's description, not from `if`s here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from .derive import project_total
+from .errors import Finding, Severity
+from .layout import Layout
+from .load import PathKey, Source
+from .spec import Project, Spec
+
+PROJECT_LISTS = ("专项资金", "项目")
+MONTHS = ("3月底", "6月底", "10月底", "12月底")
+
+
+def run_checks(spec: Spec, source: Source, layout: Layout) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in (layout_keys, required_keys, spending_plans, project_codes, stated_budgets):
+        findings.extend(rule(spec, source, layout))
+    return findings
+
+
+def _projects(spec: Spec) -> Iterator[tuple[PathKey, Project]]:
+    for key, projects in zip(PROJECT_LISTS, (spec.special_funds, spec.projects)):
+        for i, project in enumerate(projects):
+            yield (key, i), project
+
+
+def _error(source: Source, loc: PathKey, code: str, message: str, *, key: bool = False) -> Finding:
+    return Finding(source.position(loc, key=key), code, message)
+
+
+def _warning(source: Source, loc: PathKey, code: str, message: str) -> Finding:
+    return Finding(source.position(loc), code, message, Severity.WARNING)
+
+
+def layout_keys(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """A key the layout does not show would silently vanish from the document: refuse it."""
+    shown = layout.description.fields
+
+    def unused(data: dict, loc: PathKey, allowed: list[str]) -> Iterator[Finding]:
+        for key, value in data.items():
+            if key not in allowed and value not in (None, "", [], {}):
+                yield _error(
+                    source, loc + (key,), "L004",
+                    f"版式「{layout.name}」的文档里没有「{key}」这一项，写了也不会出现：请删除它，或改用包含它的版式。",
+                    key=True,
+                )  # fmt: skip
+
+    yield from unused(source.data, (), shown.spec)
+    for loc, _ in _projects(spec):
+        project = source.data[loc[0]][loc[1]]
+        yield from unused(project, loc, shown.project)
+        for level1, level2s in project.get("绩效指标", {}).items():
+            for level2, items in level2s.items():
+                for i, item in enumerate(items):
+                    options = {k: v for k, v in list(item.items())[1:]} if "名称" not in item else item
+                    yield from unused(options, loc + ("绩效指标", level1, level2, i), [*shown.indicator, "名称", "指标值"])
+
+
+def required_keys(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    required = layout.description.required
+
+    def missing(data: dict, loc: PathKey, keys: list[str]) -> Iterator[Finding]:
+        for key in keys:
+            if data.get(key) in (None, "", [], {}):
+                yield _error(source, loc, "S005", f"版式「{layout.name}」需要「{key}」：请在这一段里加上「{key}: …」。")
+
+    yield from missing(source.data, (), required.spec)
+    for loc, _ in _projects(spec):
+        yield from missing(source.data[loc[0]][loc[1]], loc, required.project)
+
+
+def spending_plans(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """资金支出计划: each 0–100 %, cumulative (non-decreasing), 12月底 = 100 % once any is filled."""
+    for loc, project in _projects(spec):
+        plan = project.spending_plan
+        if plan is None:
+            continue
+        values = dict(zip(MONTHS, (plan.march, plan.june, plan.october, plan.december)))
+        here = loc + ("支出计划",)
+        previous: tuple[str, Decimal] | None = None
+        for month, value in values.items():
+            if value is None:
+                continue
+            if not Decimal(0) <= value <= Decimal(100):
+                yield _error(source, here + (month,), "P001", f"资金支出计划「{month}」为 {value}%，应在 0% 到 100% 之间。")
+            elif previous and value < previous[1]:
+                yield _error(
+                    source, here + (month,), "P002",
+                    f"资金支出计划是累计数，「{month}」的 {value}% 不能小于「{previous[0]}」的 {previous[1]}%。",
+                )  # fmt: skip
+            previous = (month, value)
+        if previous and values["12月底"] != Decimal(100):
+            yield _error(source, here, "P003", "资金支出计划填写后，「12月底」应为 100%（全年累计支出完毕）。")
+
+
+def project_codes(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    pattern = layout.description.project_code_pattern
+    if not pattern:
+        return
+    for loc, project in _projects(spec):
+        if project.code is not None and not re.fullmatch(pattern, project.code):
+            yield _warning(
+                source, loc + ("编码",), "C001",
+                f"项目编码「{project.code}」不符合{layout.name}的编码规则（{pattern}）：请核对是否抄错。",
+            )  # fmt: skip
+
+
+def stated_budgets(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """A 预算数 written in the spec must equal 财政资金 + 其他资金 exactly."""
+    for loc, project in _projects(spec):
+        total = project_total(project)
+        if project.budget is not None and total is not None and project.budget != total:
+            yield _error(
+                source, loc + ("预算数",), "M001",
+                f"预算数 {project.budget} 不等于 财政资金 {project.fiscal or 0} + 其他资金 {project.other or 0} = {total}：请核对金额（预算数也可以不写，自动计算）。",
+            )  # fmt: skip
