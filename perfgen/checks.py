@@ -7,15 +7,17 @@ pattern) come from the layout's description, not from `if`s here.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from decimal import Decimal
 
 from .derive import project_total
 from .errors import Finding, Severity
+from .frameworks import frameworks
 from .layout import Layout
 from .load import PathKey, Source
-from .spec import Project, Spec
+from .spec import GroupNote, Project, Spec
 
 PROJECT_LISTS = ("专项资金", "项目")
 MONTHS = ("3月底", "6月底", "10月底", "12月底")
@@ -23,13 +25,14 @@ MONTHS = ("3月底", "6月底", "10月底", "12月底")
 
 def run_checks(spec: Spec, source: Source, layout: Layout) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in (layout_keys, required_keys, spending_plans, project_codes, stated_budgets):
+    rules = (layout_keys, required_keys, indicator_frameworks, group_notes, goal_names, spending_plans, project_codes, stated_budgets)
+    for rule in rules:
         findings.extend(rule(spec, source, layout))
     return findings
 
 
 def _projects(spec: Spec) -> Iterator[tuple[PathKey, Project]]:
-    for key, projects in zip(PROJECT_LISTS, (spec.special_funds, spec.projects)):
+    for key, projects in zip(PROJECT_LISTS, (spec.special_funds, spec.projects), strict=True):
         for i, project in enumerate(projects):
             yield (key, i), project
 
@@ -79,13 +82,81 @@ def required_keys(spec: Spec, source: Source, layout: Layout) -> Iterator[Findin
         yield from missing(source.data[loc[0]][loc[1]], loc, required.project)
 
 
+def _indicator_trees(spec: Spec) -> Iterator[tuple[PathKey, dict]]:
+    if spec.indicators:
+        yield ("绩效指标",), spec.indicators
+    for loc, project in _projects(spec):
+        yield loc + ("绩效指标",), project.indicators
+
+
+def indicator_frameworks(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """Each 一级 belongs to the spec's 指标体系 and each 二级 to its 一级 (aliases accepted)."""
+    name = spec.framework or layout.description.framework
+    framework = frameworks().get(name)
+    if framework is None:
+        known = "、".join(frameworks())
+        yield _error(source, ("指标体系",), "F001", f"没有名为「{name}」的指标体系：可用的有 {known}。")
+        return
+    for loc, tree in _indicator_trees(spec):
+        for level1, level2s in tree.items():
+            if framework.canonical(level1) not in framework.levels:
+                yield _error(
+                    source, loc + (level1,), "F002",
+                    f"「{level1}」不是指标体系「{name}」的一级指标{_closest(level1, framework.level1_names())}"
+                    f"可用的一级指标有：{'、'.join(framework.level1_names())}。",
+                    key=True,
+                )  # fmt: skip
+                continue
+            allowed = framework.level2_names(level1)
+            for level2 in level2s:
+                if framework.canonical(level2) not in allowed:
+                    yield _error(
+                        source, loc + (level1, level2), "F003",
+                        f"二级指标「{level2}」不属于一级指标「{level1}」（指标体系「{name}」）{_closest(level2, list(allowed))}"
+                        f"「{level1}」下可用的二级指标有：{'、'.join(allowed)}。",
+                        key=True,
+                    )  # fmt: skip
+
+
+def group_notes(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """A 二级 written as 解释/说明 only must be one whose rows the layout generates."""
+    generated = {(rule.level1, rule.level2) for rule in layout.description.generated_rows}
+    for loc, tree in _indicator_trees(spec):
+        for level1, level2s in tree.items():
+            for level2, group in level2s.items():
+                if isinstance(group, GroupNote) and (loc != ("绩效指标",) or (level1, level2) not in generated):
+                    yield _error(
+                        source, loc + (level1, level2), "I001",
+                        f"「{level2}」下没有写指标：请写成「- 指标名称: 指标值」的列表"
+                        f"（只有版式自动生成指标行的二级指标才能只写解释和说明）。",
+                        key=True,
+                    )  # fmt: skip
+
+
+def _closest(name: str, options: list[str]) -> str:
+    match = difflib.get_close_matches(name, options, n=1, cutoff=0.4)
+    return f"，是不是想写「{match[0]}」？" if match else "。"
+
+
+def goal_names(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """A goal takes the 简称 of the task with its number unless it gives its own."""
+    if not any(rule.source == "goals" for rule in layout.description.generated_rows):
+        return
+    for i, goal in enumerate(spec.goals):
+        if isinstance(goal, str) and i >= len(spec.tasks):
+            yield _error(
+                source, ("年度总体目标", i), "G001",
+                f"目标{i + 1}没有同序号的任务可以借用简称：请写成「内容: …」「简称: …」两行。",
+            )  # fmt: skip
+
+
 def spending_plans(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
     """资金支出计划: each 0–100 %, cumulative (non-decreasing), 12月底 = 100 % once any is filled."""
     for loc, project in _projects(spec):
         plan = project.spending_plan
         if plan is None:
             continue
-        values = dict(zip(MONTHS, (plan.march, plan.june, plan.october, plan.december)))
+        values = dict(zip(MONTHS, (plan.march, plan.june, plan.october, plan.december), strict=True))
         here = loc + ("支出计划",)
         previous: tuple[str, Decimal] | None = None
         for month, value in values.items():

@@ -16,7 +16,17 @@ from typing import Any
 
 from .layout import Layout, ValueStyle
 from .numbering import item_number
-from .spec import Indicator, Project, Spec, SpendingPlan, ValueParts
+from .spec import (
+    Goal,
+    GroupNote,
+    Indicator,
+    Indicators,
+    Project,
+    Spec,
+    SpendingPlan,
+    Task,
+    ValueParts,
+)
 
 # Comparators as officers type them → one normal form.
 COMPARATORS = {
@@ -65,6 +75,8 @@ class IndicatorRow:
     description: str
     value: Value
     basis: str
+    explanation: MergedCell  # 指标解释, merged down while later rows of the group give none
+    note: MergedCell  # 指标说明, likewise
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,25 @@ class NumberedParagraph:
 
 
 @dataclass(frozen=True)
+class NumberedText:
+    number: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One row of 年度主要任务."""
+
+    number: str
+    short: str
+    content: str
+    fiscal: str
+    other: str
+    total: str  # 合计 = 财政资金 + 其他资金
+    remark: str
+
+
+@dataclass(frozen=True)
 class Totals:
     fiscal: str
     other: str
@@ -135,6 +166,10 @@ class Document:
     special_funds: list[ProjectBlock]
     projects: list[ProjectBlock]
     project_totals: Totals
+    annual_goals: list[NumberedText]  # 年度总体目标
+    tasks: list[TaskRow]  # 年度主要任务
+    task_totals: Totals
+    indicator_rows: list[IndicatorRow]  # 部门整体绩效指标, generated rows included
 
 
 def derive(spec: Spec, layout: Layout) -> Document:
@@ -156,6 +191,26 @@ def derive(spec: Spec, layout: Layout) -> Document:
         special_funds=[_project(layout, "special_funds", i, p) for i, p in enumerate(spec.special_funds, 1)],
         projects=[_project(layout, "projects", i, p) for i, p in enumerate(spec.projects, 1)],
         project_totals=_totals(spec.projects, layout.description.money_places),
+        annual_goals=[
+            NumberedText(item_number(layout.number_format("annual_goals"), i), goal.text if isinstance(goal, Goal) else goal)
+            for i, goal in enumerate(spec.goals, 1)
+        ],
+        tasks=[_task(layout, i, task) for i, task in enumerate(spec.tasks, 1)],
+        task_totals=_totals(spec.tasks, layout.description.money_places),
+        indicator_rows=indicator_rows(spec.indicators, layout.description.value_style, generated_rows(layout, spec)),
+    )
+
+
+def _task(layout: Layout, n: int, task: Task) -> TaskRow:
+    places = layout.description.money_places
+    return TaskRow(
+        number=item_number(layout.number_format("tasks"), n),
+        short=task.short,
+        content=" ".join(paragraphs(task.content)),
+        fiscal=money_text(task.fiscal, places),
+        other=money_text(task.other, places),
+        total=money_text(project_total(task), places),
+        remark=task.remark or "",
     )
 
 
@@ -243,8 +298,8 @@ def spending_plan_cells(plan: SpendingPlan | None) -> list[str]:
     return [percent_text(v) for v in (plan.march, plan.june, plan.october, plan.december)]
 
 
-def project_total(project: Project) -> Decimal | None:
-    """年度资金总额 / 预算数 = 财政资金 + 其他资金 (None when neither is given)."""
+def project_total(project: Project | Task) -> Decimal | None:
+    """年度资金总额 / 预算数 / 合计 = 财政资金 + 其他资金 (None when neither is given)."""
     if project.fiscal is None and project.other is None:
         return None
     return (project.fiscal or Decimal(0)) + (project.other or Decimal(0))
@@ -255,7 +310,7 @@ def _sum(amounts: list[Decimal | None]) -> Decimal | None:
     return sum(present, Decimal(0)) if present else None
 
 
-def _totals(projects: list[Project], places: int | None) -> Totals:
+def _totals(projects: list[Project] | list[Task], places: int | None) -> Totals:
     return Totals(
         fiscal=money_text(_sum([p.fiscal for p in projects]), places),
         other=money_text(_sum([p.other for p in projects]), places),
@@ -292,26 +347,87 @@ def _project(layout: Layout, kind: str, n: int, project: Project) -> ProjectBloc
     )
 
 
-def indicator_rows(indicators: dict[str, dict[str, list[Indicator]]], style: ValueStyle) -> list[IndicatorRow]:
-    """One row per 三级指标, with the 一级/二级 cells merged down their groups."""
+def indicator_rows(
+    indicators: Indicators, style: ValueStyle, generated: dict[tuple[str, str], list[Indicator]] | None = None
+) -> list[IndicatorRow]:
+    """One row per 三级指标: 一级/二级 cells merged down their groups, 指标解释/指标说明 merged down
+    over the following rows of a group that give none; `generated` rows open their group."""
     rows = []
-    for level1, level2s in indicators.items():
-        first1 = True
-        for level2, items in level2s.items():
-            first2 = True
-            for item in items:
+    for level1, level2s in _with_generated(indicators, generated or {}).items():
+        for i, (level2, items) in enumerate(level2s.items()):
+            explanations = merged_down([item.explanation for item in items])
+            notes = merged_down([item.note for item in items])
+            for j, item in enumerate(items):
                 rows.append(
                     IndicatorRow(
-                        level1=MergedCell(level1 if first1 else "", "restart" if first1 else "continue"),
-                        level2=MergedCell(level2 if first2 else "", "restart" if first2 else "continue"),
+                        level1=_merged(level1, first=i == 0 and j == 0),
+                        level2=_merged(level2, first=j == 0),
                         name=item.name,
                         description=item.description or "",
                         value=parse_value(item.value, style),
                         basis=item.basis or "",
+                        explanation=explanations[j],
+                        note=notes[j],
                     )
                 )
-                first1 = first2 = False
     return rows
+
+
+def _merged(text: str, *, first: bool) -> MergedCell:
+    return MergedCell(text, "restart") if first else MergedCell("", "continue")
+
+
+def merged_down(texts: list[str | None]) -> list[MergedCell]:
+    """None continues the cell above when that cell has text; anything else starts a cell."""
+    cells: list[MergedCell] = []
+    open_text = False
+    for text in texts:
+        if text is None and open_text:
+            cells.append(MergedCell("", "continue"))
+        else:
+            cells.append(MergedCell(text or "", "restart"))
+            open_text = bool(text)
+    return cells
+
+
+def _with_generated(
+    indicators: Indicators, generated: dict[tuple[str, str], list[Indicator]]
+) -> dict[str, dict[str, list[Indicator]]]:
+    """Put generated rows first in their group; a GroupNote's texts go on the group's first row."""
+    out: dict[str, dict[str, list[Indicator]]] = {}
+    for level1, level2s in indicators.items():
+        for level2, group in level2s.items():
+            made = generated.get((level1, level2), [])
+            if isinstance(group, GroupNote):
+                if made:
+                    made = [made[0].model_copy(update={"explanation": group.explanation, "note": group.note}), *made[1:]]
+                out.setdefault(level1, {})[level2] = made
+            else:
+                out.setdefault(level1, {})[level2] = [*made, *group]
+    for (level1, level2), made in generated.items():
+        if made and level2 not in out.get(level1, {}):
+            out.setdefault(level1, {})[level2] = made
+    return out
+
+
+def generated_rows(layout: Layout, spec: Spec) -> dict[tuple[str, str], list[Indicator]]:
+    """The layout's rows that follow from the task and goal lists (e.g. 「…计划完成率 100%」)."""
+    shorts = {"tasks": [task.short for task in spec.tasks], "goals": goal_shorts(spec)}
+    result: dict[tuple[str, str], list[Indicator]] = {}
+    for rule in layout.description.generated_rows:
+        result.setdefault((rule.level1, rule.level2), []).extend(
+            Indicator.model_validate({"名称": rule.name.format(short=short), "指标值": rule.value}) for short in shorts[rule.source]
+        )
+    return result
+
+
+def goal_shorts(spec: Spec) -> list[str]:
+    """Each goal's 简称: its own, else that of the task with the same number."""
+    shorts = []
+    for i, goal in enumerate(spec.goals):
+        own = goal.short if isinstance(goal, Goal) else None
+        shorts.append(own or (spec.tasks[i].short if i < len(spec.tasks) else ""))
+    return shorts
 
 
 def parse_value(value: str | ValueParts | None, style: ValueStyle) -> Value:

@@ -11,11 +11,20 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from . import numbering
 from .errors import Finding, LayoutError, Position
+from .frameworks import frameworks
 from .load import load_source
 from .spec import Indicator, Project, Spec, model_keys
 
@@ -52,6 +61,30 @@ class Fields(_Model):
         return self
 
 
+def _format_using(fmt: str, field: str) -> str:
+    """`fmt` unchanged if its only replacement field is {field}; else ValueError."""
+    try:
+        fmt.format(**{field: ""})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"{fmt!r} may only use {{{field}}} ({exc})") from None
+    return fmt
+
+
+class GeneratedRows(_Model):
+    """One indicator row per task or goal, e.g. 「<任务简称>计划完成率 | 100%」 under 重点工作履行."""
+
+    level1: str
+    level2: str
+    source: Literal["tasks", "goals"]
+    name: str = Field(description="row name; {short} is the task's or goal's 简称")
+    value: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _format_using(value, "short")
+
+
 class Description(_Model):
     name: str
     description: str
@@ -61,6 +94,8 @@ class Description(_Model):
     project_code_pattern: str | None = Field(None, description="regular expression a 项目编码 should match (warning)")
     value_style: ValueStyle = Field(default_factory=ValueStyle)
     money_places: int | None = Field(None, ge=0, le=6, description="decimals shown for money; None: as written")
+    framework: str = Field("2015", description="default 指标体系 of specs using this layout")
+    generated_rows: list[GeneratedRows] = Field(default_factory=list)
     fields: Fields = Field(description="the spec keys the template shows; any other key in a spec is an error")
     required: Fields = Field(default_factory=Fields, description="spec keys this layout cannot do without")
 
@@ -71,14 +106,17 @@ class Description(_Model):
             numbering.check_format(fmt)
         return value
 
+    @field_validator("framework")
+    @classmethod
+    def _framework(cls, value: str) -> str:
+        if value not in frameworks():
+            raise ValueError(f"unknown framework {value!r}; known: {sorted(frameworks())}")
+        return value
+
     @field_validator("project_title")
     @classmethod
     def _title(cls, value: str) -> str:
-        try:
-            value.format(name="")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(f"project_title may only use {{name}} ({exc})") from None
-        return value
+        return _format_using(value, "name")
 
     @field_validator("project_code_pattern")
     @classmethod

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import jinja2
 from docx.document import Document as DocxDocument
+from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree

@@ -14,7 +14,16 @@ import typing
 from decimal import Decimal
 from typing import Annotated, Any, Union
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+)
 from pydantic.fields import FieldInfo
 
 from .errors import Finding, SpecError
@@ -76,6 +85,18 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
 
 
+MAPPING_TAG, OTHER_TAG = "·mapping", "·other"
+
+
+def by_shape(mapping: Any, other: Any) -> Any:
+    """`mapping` when the spec wrote a mapping there, else `other` — so a mistake is reported
+    against the one shape the user meant, not against every member of a union."""
+    return Annotated[
+        Union[Annotated[mapping, Tag(MAPPING_TAG)], Annotated[other, Tag(OTHER_TAG)]],
+        Discriminator(lambda v: MAPPING_TAG if isinstance(v, dict) else OTHER_TAG),
+    ]
+
+
 class ValueParts(Model):
     """The long form of an 指标值, for rows a layout shows as 符号 | 值 | 单位 that do not follow
     from one written value (e.g. 符号「文字描述」with a number)."""
@@ -89,19 +110,49 @@ class Indicator(Model):
     """One 三级指标. In the spec: `- 名称: 指标值` on one line, with optional keys beside it."""
 
     name: Text = Field(alias="名称", description="三级指标名称")
-    value: Union[ValueParts, Text, None] = Field(None, alias="指标值", description="例如 ≥12个、=100%、文字")
+    value: by_shape(ValueParts, Text | None) = Field(None, alias="指标值", description="例如 ≥12个、=100%、文字")
     description: Text | None = Field(None, alias="描述", description="绩效指标描述")
     basis: Text | None = Field(None, alias="依据", description="指标值确定依据")
+    explanation: Text | None = Field(None, alias="解释", description="指标解释；不写时与上一行合并")
+    note: Text | None = Field(None, alias="说明", description="指标说明；不写时与上一行合并")
 
 
-Indicators = dict[Text, dict[Text, list[Indicator]]]
-"""一级指标 → 二级指标 → the 三级 rows, in the order written."""
+class GroupNote(Model):
+    """A 二级指标 whose rows the layout generates: only the group's 指标解释 and 指标说明."""
+
+    explanation: Text | None = Field(None, alias="解释", description="指标解释")
+    note: Text | None = Field(None, alias="说明", description="指标说明")
+
+
+Indicators = dict[Text, dict[Text, by_shape(GroupNote, list[Indicator])]]
+"""一级指标 → 二级指标 → the 三级 rows, in the order written (or a GroupNote for generated rows)."""
 
 Outline = dict[Text, Union[Text, list[Union[Text, dict[Text, Any]]], dict[Text, Any]]]
 """Free-form sub-sections: a heading mapped to text, to a list, or to further headings."""
 
-Safeguard = Union[Text, dict[Text, Text]]
+Safeguard = by_shape(dict[Text, Text], Text)
 """A paragraph, or a one-key mapping 标题: 段落 for a title line followed by a paragraph."""
+
+
+class Task(Model):
+    """One row of 年度主要任务 (whole-department forms)."""
+
+    short: Text = Field(alias="简称", description="任务简称，用于生成「计划完成」指标行")
+    content: Text = Field(alias="主要内容")
+    fiscal: Money | None = Field(None, validation_alias=AliasChoices("财政资金", "财政拨款"), description="其中：财政资金（万元）")
+    other: Money | None = Field(None, alias="其他资金", description="其他资金（万元）")
+    total: Money | None = Field(None, alias="合计", description="可不写：由财政资金 + 其他资金计算；写了则必须相等")
+    remark: Text | None = Field(None, alias="备注", description="例如 政府性基金")
+
+
+class Goal(Model):
+    """One 年度总体目标 written in its long form, to give it its own 简称."""
+
+    text: Text = Field(alias="内容")
+    short: Text | None = Field(None, alias="简称", description="目标简称，默认为同序号任务的简称")
+
+
+GoalItem = by_shape(Goal, Text)
 
 
 class SubGoal(Model):
@@ -146,11 +197,15 @@ class Spec(Model):
     reviewed_by: Text | None = Field(None, alias="审核单位", description="例如 河北省财政厅")
     unit_code: Text | None = Field(None, alias="单位编码", description="预算单位编码，例如 324001")
     unit_name: Text | None = Field(None, alias="单位名称", description="预算单位名称，默认为部门名称")
-    overall_goal: Text = Field(alias="总体绩效目标")
+    overall_goal: Text | None = Field(None, alias="总体绩效目标")
     sub_goals: dict[Text, SubGoal] = Field(default_factory=dict, alias="分项绩效目标")
     safeguards: list[Safeguard] = Field(default_factory=list, alias="工作保障措施")
     special_funds: list[Project] = Field(default_factory=list, alias="专项资金")
     projects: list[Project] = Field(default_factory=list, alias="项目")
+    framework: Text | None = Field(None, alias="指标体系", description="一级/二级指标的体系，默认由版式决定，例如 2015、2021、河南部门整体")
+    goals: list[GoalItem] = Field(default_factory=list, alias="年度总体目标", description="目标1、目标2…编号自动生成")
+    tasks: list[Task] = Field(default_factory=list, alias="年度主要任务", description="任务1、任务2…编号自动生成")
+    indicators: Indicators = Field(default_factory=dict, alias="绩效指标", description="部门整体绩效指标")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,6 +283,8 @@ def _expand_indicators(data: dict) -> tuple[dict, dict[PathKey, PathKey]]:
     for key in ("项目", "专项资金"):
         if key in out:
             out[key] = projects(out[key], key)
+    if "绩效指标" in out:
+        out["绩效指标"] = indicators(out["绩效指标"], ("绩效指标",))
     return out, aliases
 
 
@@ -278,7 +335,7 @@ def _input_loc(loc: tuple) -> PathKey:
 
 
 def _is_union_tag(part: str) -> bool:
-    return part in {"str", "ValueParts", "dict[str,str]", "dict[str,any]", "list[union[str,dict[str,any]]]"} or (
+    return part in (MAPPING_TAG, OTHER_TAG, "str", "ValueParts") or (
         part.startswith(("dict[", "list[", "union[", "function-")) and part.isascii()
     )
 

@@ -42,6 +42,19 @@ def built(tmp_path):
     return run
 
 
+def spec_findings(tmp_path: Path, text: str) -> list:
+    """Write `text` as a spec and return every finding `perfgen check` reports for it."""
+    from perfgen.build import check
+    from perfgen.errors import SpecError
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        return list(check(path).warnings)
+    except SpecError as exc:
+        return list(exc.findings)
+
+
 def part_xml(docx: Path, name: str = "word/document.xml") -> str:
     """A part of a DOCX, canonicalised (c14n) and pretty-printed, for golden comparison."""
     with zipfile.ZipFile(docx) as z:

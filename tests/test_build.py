@@ -6,13 +6,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import GOLDEN, ROOTS, SHARED, SPECS, part_xml
 from docx import Document
 from docx.oxml.ns import qn
 
 from perfgen.build import Job, build
 from perfgen.errors import PerfgenError
-
-from conftest import GOLDEN, ROOTS, SHARED, SPECS, part_xml
 
 MINIMAL = ROOTS / "minimal" / "spec.yaml"
 SEED_002 = SPECS / "2020" / "chengde-gaoxin-guotu.yaml"

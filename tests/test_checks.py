@@ -1,9 +1,9 @@
 """One failing spec per rule: the expected code, severity and position."""
 
 import pytest
+from conftest import spec_findings
 
-from perfgen.build import check
-from perfgen.errors import Severity, SpecError
+from perfgen.errors import Severity
 
 SPEC_2022 = """\
 版式: 河北-2022
@@ -25,13 +25,7 @@ SPEC_2022 = """\
 """
 
 
-def findings(tmp_path, text: str):
-    path = tmp_path / "spec.yaml"
-    path.write_text(text, encoding="utf-8")
-    try:
-        return list(check(path).warnings)
-    except SpecError as exc:
-        return list(exc.findings)
+findings = spec_findings
 
 
 def only(result, code):

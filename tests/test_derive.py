@@ -1,14 +1,20 @@
 from decimal import Decimal
 
 import pytest
+from conftest import ROOTS
 
-from perfgen.derive import derive, indicator_rows, money_text, outline_blocks, paragraphs, parse_value
-from perfgen.layout import ValueStyle, find_layout
+from perfgen.derive import (
+    derive,
+    indicator_rows,
+    money_text,
+    outline_blocks,
+    paragraphs,
+    parse_value,
+)
 from perfgen.errors import Position
+from perfgen.layout import ValueStyle, find_layout
 from perfgen.load import load_source
 from perfgen.spec import Indicator, parse_spec
-
-from conftest import ROOTS
 
 SPLIT = ValueStyle(comparators={"≥": ">=", "≤": "<=", "=": "="}, units={"%": "百分比"}, qualitative="文字描述", implicit="=")
 

@@ -5,13 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, ROOTS
 from docx import Document
 
 from perfgen.build import Job, build
 from perfgen.errors import LayoutError
 from perfgen.layout import builtin_layouts, templates_root
-
-from conftest import ROOT, ROOTS
 
 
 def test_builtin_layouts_are_listed_with_descriptions():

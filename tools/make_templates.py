@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -112,6 +113,8 @@ def base_document():
         style = _style(doc, f"toc {level}", base="Normal", size=12, line_pt=14, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT)
         style.paragraph_format.left_indent = Pt(12 * 2 * (level - 1))
         style.element.get_or_add_pPr().insert(0, parse_xml(tab))
+    _style(doc, "表格标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
+    _style(doc, "表格副标题", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
     _style(doc, "表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=None)
     _style(doc, "表格正文", base="表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=None)
     _style(doc, "表格间隔", font=FANGSONG, size=1, line_pt=1)
@@ -191,8 +194,12 @@ def table(doc, widths_mm: list[float], rows: int):
 
 
 def header_rows(t, count: int) -> None:
+    """Repeat the first `count` rows on every page and keep them with the row that follows."""
     for row in t.rows[:count]:
         row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+        for c in row.cells:
+            for p in c.paragraphs:
+                p.paragraph_format.keep_with_next = True
 
 
 def cell(t, r: int, c: int, text: str, *, to: tuple[int, int] | None = None, style: str = "表格文字"):
@@ -205,21 +212,15 @@ def cell(t, r: int, c: int, text: str, *, to: tuple[int, int] | None = None, sty
     return target
 
 
-def indicator_rows(t, header: int, value_cells: list[str]) -> None:
-    """After `header` repeated header rows: one row per indicator, 一级/二级 merged down their groups;
-    `value_cells` show the 指标值 (one cell, or 符号 | 值 | 单位)."""
+def indicator_rows(t, header: int, rows: str, cells: list[str], text_columns: tuple[int, ...]) -> None:
+    """After `header` repeated header rows: one table row per item of `rows` (derived indicator
+    rows), 一级/二级 merged down their groups; `cells` fill the columns after 一级/二级;
+    `text_columns` (0-based) hold long, left-aligned text."""
     header_rows(t, header)
-    loop_row(t, header, "{%tr for row in project.indicator_rows %}")
-    cells = [
-        "{% vmerge row.level1.merge %}{{ row.level1.text }}",
-        "{% vmerge row.level2.merge %}{{ row.level2.text }}",
-        "{{ row.name }}",
-        "{{ row.description }}",
-        *value_cells,
-        "{{ row.basis }}",
-    ]
+    loop_row(t, header, f"{{%tr for row in {rows} %}}")
+    cells = ["{% vmerge row.level1.merge %}{{ row.level1.text }}", "{% vmerge row.level2.merge %}{{ row.level2.text }}", *cells]
     for c, text in enumerate(cells):
-        cell(t, header + 1, c, text, style="表格正文" if c in (3, len(cells) - 1) else "表格文字")
+        cell(t, header + 1, c, text, style="表格正文" if c in text_columns else "表格文字")
     loop_row(t, header + 2, "{%tr endfor %}")
 
 
@@ -272,7 +273,8 @@ def hebei_2020_project(doc, items: str) -> None:
     cell(body, 0, 7, "指标值确定依据", to=(1, 7))
     for c, label in ((4, "符号"), (5, "值"), (6, "单位")):
         cell(body, 1, c, label)
-    indicator_rows(body, 2, ["{{ row.value.shown_comparator }}", "{{ row.value.shown_number }}", "{{ row.value.shown_unit }}"])
+    value = ["{{ row.value.shown_comparator }}", "{{ row.value.shown_number }}", "{{ row.value.shown_unit }}"]
+    indicator_rows(body, 2, "project.indicator_rows", ["{{ row.name }}", "{{ row.description }}", *value, "{{ row.basis }}"], (3, 7))
     para(doc, "2、绩效目标指标情况说明", "Heading 3")
     tag(doc, "{%p for block in project.notes %}")
     tag(doc, "{%p if block.style == 'heading1' %}")
@@ -387,7 +389,8 @@ def hebei_2022_project(doc) -> None:
     body = table(doc, INDICATOR_WIDTHS_2022, 4)
     for c, label in enumerate(["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]):
         cell(body, 0, c, label)
-    indicator_rows(body, 1, ["{{ row.value.text }}"])
+    cells = ["{{ row.name }}", "{{ row.description }}", "{{ row.value.text }}", "{{ row.basis }}"]
+    indicator_rows(body, 1, "project.indicator_rows", cells, (3, 5))
     tag(doc, "{%p endfor %}")
 
 
@@ -399,7 +402,63 @@ def hebei_2022():
     return doc
 
 
-TEMPLATES = {"hebei-2020": hebei_2020, "hebei-2022": hebei_2022}
+# ---------------------------------------------------------------------------------------------
+# 河南-部门整体: 市级部门整体绩效目标申报表, landscape, one continuous table (seed 000)
+
+TASK_WIDTHS = [30, 22, 123, 24, 24, 24]  # row heading, 任务名称, 主要内容, 合计, 其中：财政资金, 备注
+DEPARTMENT_INDICATOR_WIDTHS = [22, 30, 50, 22, 50, 73]  # 一级 二级 三级 指标值 指标解释 指标说明
+
+
+def landscape(doc) -> None:
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(28), Mm(25)
+    section.left_margin, section.right_margin = Mm(25), Mm(25)
+    section.footer_distance = Mm(12)
+
+
+def henan_department():
+    doc = base_document()
+    landscape(doc)
+    para(doc, "市级部门整体绩效目标申报表", "表格标题")
+    para(doc, "（{{ doc.year }}年度）", "表格副标题")
+    head = table(doc, TASK_WIDTHS, 4)
+    cell(head, 0, 0, "部门名称")
+    cell(head, 0, 1, "{{ doc.department }}", to=(0, 5), style="表格正文")
+    loop_row(head, 1, "{%tr for goal in doc.annual_goals %}")
+    cell(head, 2, 0, "{% vm %}年度总体目标")
+    cell(head, 2, 1, "{{ goal.number }}{{ goal.text }}", to=(2, 5), style="表格正文")
+    loop_row(head, 3, "{%tr endfor %}")
+    para(doc, "", "表格间隔")
+    tasks = table(doc, TASK_WIDTHS, 5)
+    cell(tasks, 0, 0, "年度主要任务", to=(1, 0))
+    cell(tasks, 0, 1, "任务名称", to=(1, 1))
+    cell(tasks, 0, 2, "主要内容", to=(1, 2))
+    cell(tasks, 0, 3, "预算资金", to=(0, 5))
+    for c, label in ((3, "合计"), (4, "其中：财政资金"), (5, "备注")):
+        cell(tasks, 1, c, label)
+    header_rows(tasks, 2)
+    loop_row(tasks, 2, "{%tr for task in doc.tasks %}")
+    task_cells = ['{% vmerge "continue" %}', "{{ task.number }}", "{{ task.content }}", "{{ task.total }}", "{{ task.fiscal }}", "{{ task.remark }}"]
+    for c, text in enumerate(task_cells):
+        cell(tasks, 3, c, text, style="表格正文" if c == 2 else "表格文字")
+    loop_row(tasks, 4, "{%tr endfor %}")
+    para(doc, "", "表格间隔")
+    body = table(doc, DEPARTMENT_INDICATOR_WIDTHS, 4)
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "指标值", "指标解释", "指标说明"]):
+        cell(body, 0, c, label)
+    cells = [
+        "{{ row.name }}",
+        "{{ row.value.text }}",
+        "{% vmerge row.explanation.merge %}{{ row.explanation.text }}",
+        "{% vmerge row.note.merge %}{{ row.note.text }}",
+    ]
+    indicator_rows(body, 1, "doc.indicator_rows", cells, (4, 5))
+    return doc
+
+
+TEMPLATES = {"hebei-2020": hebei_2020, "hebei-2022": hebei_2022, "henan-department": henan_department}
 
 
 def main() -> None:

@@ -1,0 +1,155 @@
+"""The 河南 whole-department form (seed 000): generated rows, merges, landscape, fidelity."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from conftest import SPECS, spec_findings
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from test_build import fidelity, load_fidelity
+
+from perfgen.build import check
+from perfgen.derive import derive
+
+SPEC_000 = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"
+
+
+@pytest.fixture(scope="module")
+def document():
+    checked = check(SPEC_000)
+    return checked.spec, derive(checked.spec, checked.layout)
+
+
+def test_spec_types_none_of_the_generated_rows():
+    text = SPEC_000.read_text(encoding="utf-8")
+    assert text.count("计划完成率") == 0 and text.count("目标实现率") == 0
+
+
+def test_one_generated_row_per_task_and_per_goal(document):
+    spec, doc = document
+    rows = doc.indicator_rows
+    plan = [r for r in rows if r.name.endswith("计划完成率")]
+    goal = [r for r in rows if r.name.endswith("目标实现率")]
+    assert len(plan) == len(spec.tasks) == 27 and len(goal) == len(spec.goals) == 27
+    assert [r.name for r in plan] == [f"{t.short}计划完成率" for t in spec.tasks]
+    assert goal[12].name == "中院地下沉治理目标实现率"  # the one goal whose 简称 differs from its task's
+    assert plan[12].name == "中院地面下沉治理计划完成率"
+    assert {r.value.text for r in plan + goal} == {"100%"}
+    names = [r.name for r in rows]
+    assert names.index(plan[0].name) > names.index("牵头单位工作完成率")  # after 整体工作完成, in spec order
+    assert names.index(goal[0].name) == names.index(plan[-1].name) + 1
+
+
+def test_group_texts_merge_down_generated_rows(document):
+    _, doc = document
+    plan = [r for r in doc.indicator_rows if r.name.endswith("计划完成率")]
+    assert plan[0].explanation.text == "反映本部门负责的重点工作进展情况。" and plan[0].explanation.merge == "restart"
+    assert all(r.explanation.merge == "continue" and r.note.merge == "continue" for r in plan[1:])
+    assert plan[0].level2.text == "重点工作履行" and all(r.level2.merge == "continue" for r in plan[1:])
+
+
+def test_explanations_merge_only_over_rows_that_give_none(document):
+    _, doc = document
+    rows = {r.name: r for r in doc.indicator_rows}
+    assert rows["预算编制完整性"].explanation.merge == "restart"
+    assert rows["专项资金细化率"].explanation.merge == "continue"
+    assert rows["专项资金细化率"].note.merge == "restart" and rows["专项资金细化率"].note.text.startswith("专项资金细化率=")
+    assert [rows[n].note.merge for n in ("目标依据充分性", "工作目标合理性")] == ["restart", "restart"]  # no text above: own cells
+
+
+def test_task_money_is_exact(document):
+    spec, doc = document
+    assert sum((t.fiscal for t in spec.tasks), Decimal(0)) == Decimal(doc.task_totals.total)
+    assert doc.tasks[12].total == "38.5" and doc.tasks[26].total == "12780.15"
+    assert doc.tasks[2].remark == "政府性基金"
+    assert doc.annual_goals[0].number == "目标1：" and doc.tasks[0].number == "任务1"
+
+
+@pytest.fixture(scope="module")
+def docx(tmp_path_factory):
+    from perfgen.build import Job, build
+
+    return Document(build(Job(SPEC_000, Path("zz")), tmp_path_factory.mktemp("out")).outputs[0])
+
+
+def test_landscape_section(docx):
+    section = docx.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE and section.page_width > section.page_height
+
+
+def test_form_tables_merge_and_repeat_headers(docx):
+    goals, tasks, indicators = docx.tables
+    assert goals.rows[0].cells[0].text == "部门名称" and len(goals.rows) == 1 + 27
+    first_col = [tr.tc_lst[0] for tr in goals._tbl.tr_lst[1:]]
+    merges = [tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}").get(qn("w:val")) for tc in first_col]
+    assert merges == ["restart"] + ["continue"] * 26
+    assert goals.rows[1].cells[1].text.startswith("目标1：完成年度")
+    assert len(tasks.rows) == 2 + 27 and tasks.rows[4].cells[5].text == "政府性基金"
+    repeated = [tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None for tr in indicators._tbl.tr_lst]
+    assert repeated[0] and not any(repeated[1:])
+    values = {row.cells[2].text: row.cells[3].text for row in indicators.rows[1:]}
+    assert values["重点创新事项1"] == "" and "None" not in values.values()
+
+
+def test_seed_000_spec_reproduces_the_reference_document(tmp_path):
+    from perfgen.build import Job, build
+
+    module = load_fidelity()
+    text, table = fidelity(module, build(Job(SPEC_000, Path("zz")), tmp_path).outputs[0], "000_df7c69cda80c9634.txt")
+    assert text >= 0.99 and table >= 0.99, (text, table)
+
+
+BASE_HENAN = """\
+版式: 河南-部门整体
+年度: 2020
+部门: 甲
+年度主要任务:
+  - {简称: 任务甲, 主要内容: 做事, 财政资金: 1}
+年度总体目标:
+  - 目标甲
+绩效指标:
+  履职效能:
+    重点工作履行: {解释: 反映进展, 说明: 分项列示}
+"""
+
+
+findings = spec_findings
+
+
+def test_minimal_henan_spec_is_valid(tmp_path):
+    assert findings(tmp_path, BASE_HENAN) == []
+
+
+def test_level2_must_belong_to_its_level1(tmp_path):
+    (finding,) = findings(tmp_path, BASE_HENAN + "  管理效率:\n    重点工作履行:\n      - 甲: 100%\n")
+    assert finding.code == "F003" and (finding.position.line, finding.position.column) == (12, 5)
+    assert "预算管理" in finding.message
+
+
+def test_unknown_level1_suggests_the_closest(tmp_path):
+    (finding,) = findings(tmp_path, BASE_HENAN + "  履职效率:\n    预算管理:\n      - 甲: 100%\n")
+    assert finding.code == "F002" and "履职效能" in finding.message and finding.position.line == 11
+
+
+def test_unknown_framework(tmp_path):
+    (finding,) = findings(tmp_path, BASE_HENAN.replace("部门: 甲\n", "部门: 甲\n指标体系: 山西\n"))
+    assert finding.code == "F001" and finding.position.line == 4
+
+
+def test_aliases_of_the_classic_framework_are_accepted(tmp_path):
+    spec = (SPECS / "2020" / "chengde-gaoxin-guotu.yaml").read_text(encoding="utf-8")
+    assert findings(tmp_path, spec.replace("      效益指标:\n        生态效益指标:", "      效果指标:\n        环境效益指标:", 1)) == []
+    (finding,) = findings(tmp_path, spec.replace("        生态效益指标:", "        满意度指标:", 1))
+    assert finding.code == "F003"
+
+
+def test_goal_without_a_task_needs_its_own_short_name(tmp_path):
+    (finding,) = findings(tmp_path, BASE_HENAN.replace("  - 目标甲\n", "  - 目标甲\n  - 目标乙\n"))
+    assert finding.code == "G001" and finding.position.line == 8
+
+
+def test_group_note_where_nothing_is_generated(tmp_path):
+    (finding,) = findings(tmp_path, BASE_HENAN + "    整体工作完成: {解释: x}\n")
+    assert finding.code == "I001" and finding.position.line == 11
