@@ -406,7 +406,7 @@ def hebei_2022():
 # 河南-部门整体: 市级部门整体绩效目标申报表, landscape, one continuous table (seed 000)
 
 TASK_WIDTHS = [30, 22, 123, 24, 24, 24]  # row heading, 任务名称, 主要内容, 合计, 其中：财政资金, 备注
-DEPARTMENT_INDICATOR_WIDTHS = [22, 30, 50, 22, 50, 73]  # 一级 二级 三级 指标值 指标解释 指标说明
+DEPARTMENT_INDICATOR_WIDTHS = [22, 30, 62, 22, 45, 66]  # 一级 二级 三级 指标值 指标解释 指标说明
 
 
 def landscape(doc) -> None:
