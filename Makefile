@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test templates clean
+.PHONY: example test templates system-deps benchmarks clean
 
-example: $(VENV)/.installed
+example: system-deps $(VENV)/.installed
 	$(BIN)/perfgen build specs/2020/chengde-gaoxin-guotu.yaml
 
-test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+test: system-deps $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# LibreOffice, python3-uno, poppler and CJK fonts (apt-get; skipped when already installed)
+system-deps:
+	bash scripts/install-system-deps.sh
+
+benchmarks: system-deps $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
 
 templates: $(VENV)/.installed
 	$(BIN)/python tools/make_templates.py

@@ -3,14 +3,22 @@ before anything is written (mkdocs' build), so an error leaves existing outputs 
 
 from __future__ import annotations
 
+import multiprocessing
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import nullcontext
 from dataclasses import dataclass
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from .checks import run_checks
 from .derive import derive
-from .errors import Finding, Position, Severity, SourceError, SpecError
+from .errors import Finding, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
 from .layout import Layout, find_layout
 from .load import load_source
+from .office import INSTALL_HINT, Office, OfficeError
+from .office import available as office_available
 from .render import render
 from .spec import Spec, parse_spec
 from .toc import fill_toc
@@ -72,14 +80,100 @@ def check(path: Path) -> Checked:
     return Checked(spec, layout, tuple(findings))
 
 
-def build(job: Job, out_dir: Path) -> Built:
-    """Build one spec's documents into `out_dir`; raise a `PerfgenError` before writing on error."""
+@dataclass(frozen=True)
+class Options:
+    draft: bool = False  # skip LibreOffice: 目录 without page numbers, marked for update
+    pdf: bool = False  # also write a PDF beside each DOCX
+
+
+def build(job: Job, out_dir: Path, options: Options = Options(), office: Office | None = None) -> Built:
+    """Build one spec's documents into `out_dir`; raise a `PerfgenError` before writing on error.
+
+    With `office` (and not `options.draft`) the document is laid out in LibreOffice and the page
+    of every heading is written into the 目录; `options.pdf` needs `office`.
+    """
     checked = check(job.spec)
     spec, layout = checked.spec, checked.layout
     document = derive(spec, layout)
     docx = render(layout.template_path, document)
-    fill_toc(docx, where=Position(str(layout.template_path)))
-    data = docx_bytes(docx, build_time(spec.year))
+    entries = fill_toc(docx)
+    when = build_time(spec.year)
     target = out_dir / job.output_stem.with_suffix(".docx")
-    write_atomic(target, data)
-    return Built(job, (target,), checked.warnings)
+    outputs = {target: b""}
+    with tempfile.TemporaryDirectory(prefix="perfgen-") as tmp:
+        scratch = Path(tmp)
+        if office is not None and not options.draft and entries:
+            (scratch / "layout.docx").write_bytes(docx_bytes(docx, when))
+            pages = _office(office.heading_pages, target, scratch / "layout.docx", [e.bookmark for e in entries])
+            fill_toc(docx, pages)
+        outputs[target] = docx_bytes(docx, when)
+        if options.pdf:
+            if office is None:
+                raise OutputError.single(Position(str(target)), "W003", f"生成 PDF 需要 LibreOffice：请先安装（{INSTALL_HINT}）。")
+            (scratch / "final.docx").write_bytes(outputs[target])
+            _office(office.export_pdf, target, scratch / "final.docx", scratch / "final.pdf")
+            outputs[target.with_suffix(".pdf")] = (scratch / "final.pdf").read_bytes()
+    for path, data in outputs.items():
+        write_atomic(path, data)
+    return Built(job, tuple(outputs), checked.warnings)
+
+
+def _office(method, target: Path, *args):
+    try:
+        return method(*args)
+    except OfficeError as exc:
+        raise OutputError.single(
+            Position(str(target)), "W004", f"LibreOffice 处理文档失败（{exc}）：可加 --draft 跳过目录页码，或检查 LibreOffice 安装。"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job in a batch (errors travel as findings, not exceptions)."""
+
+    job: Job
+    outputs: tuple[Path, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    failed: bool = False
+
+
+def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -> Iterator[Outcome]:
+    """Build every job, on up to `workers` processes, each with its own LibreOffice; yield
+    outcomes as they finish. One failing spec does not stop the others."""
+    use_office = not options.draft and office_available()
+    if workers <= 1 or len(jobs) <= 1:
+        with Office() if use_office else nullcontext() as office:
+            for job in jobs:
+                yield _attempt(job, out_dir, options, office)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,)) as pool:
+        futures = [pool.submit(_worker_attempt, job, out_dir, options) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _attempt(job: Job, out_dir: Path, options: Options, office: Office | None) -> Outcome:
+    try:
+        built = build(job, out_dir, options, office)
+    except PerfgenError as exc:
+        return Outcome(job, (), exc.findings, failed=True)
+    return Outcome(job, built.outputs, built.warnings)
+
+
+_worker_office: Office | None = None
+
+
+def _start_worker(use_office: bool) -> None:
+    global _worker_office
+    if use_office:
+        _worker_office = Office()
+        Finalize(_worker_office, _worker_office.close, exitpriority=10)
+
+
+def _worker_attempt(job: Job, out_dir: Path, options: Options) -> Outcome:
+    return _attempt(job, out_dir, options, _worker_office)

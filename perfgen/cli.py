@@ -26,31 +26,60 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", default=Path("build"), type=click.Path(path_type=Path), show_default=True, help="输出目录")
-def build(paths: tuple[Path, ...], out_dir: Path) -> None:
-    """生成文档：PATHS 为规格文件或包含规格文件的目录。"""
-    from .build import build as build_one
-    from .build import find_jobs
+@click.option("--pdf", is_flag=True, help="同时生成 PDF（需要 LibreOffice）")
+@click.option("--draft", is_flag=True, help="草稿：不调用 LibreOffice，目录不填页码（打开时更新）")
+@click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), default=None, help="并行进程数，默认为 CPU 核数")
+def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, workers: int | None) -> None:
+    """生成文档：PATHS 为规格文件或包含规格文件的目录（目录下的规格按原目录结构输出）。"""
+    import os
+    import time
+
+    from .build import Options, build_many, find_jobs
+    from .office import INSTALL_HINT
+    from .office import available as office_available
 
     try:
         jobs = find_jobs(list(paths))
     except PerfgenError as exc:
         _print_findings(exc.findings)
         sys.exit(EXIT_INPUT)
+    if pdf and draft:
+        raise click.UsageError("--pdf 与 --draft 不能同时使用。")
+    if not draft and not office_available():
+        if pdf:
+            click.echo(f"错误：生成 PDF 需要 LibreOffice，请先安装：{INSTALL_HINT}", err=True)
+            sys.exit(EXIT_INPUT)
+        click.echo(f"提示：未找到 LibreOffice，目录暂不填页码（打开文档时更新域即可）；安装：{INSTALL_HINT}", err=True)
+    started = time.monotonic()
     failed = 0
-    for job in jobs:
-        try:
-            built = build_one(job, out_dir)
-        except PerfgenError as exc:
-            failed += 1
-            _print_findings(exc.findings)
-            click.echo(f"✗ {job.spec}：未生成（共 {len(exc.findings)} 个问题）", err=True)
-            continue
-        _print_findings(built.warnings)
-        for output in built.outputs:
-            click.echo(f"✓ {job.spec} → {output}")
+    outcomes = build_many(jobs, out_dir, Options(draft=draft, pdf=pdf), workers or os.cpu_count() or 1)
+    show_bar = len(jobs) > 1 and sys.stderr.isatty()
+    with click.progressbar(length=len(jobs), label="生成中", file=sys.stderr) if show_bar else _NoBar() as bar:
+        for outcome in outcomes:
+            failed += outcome.failed
+            _print_findings(outcome.findings)
+            if outcome.failed:
+                click.echo(f"✗ {outcome.job.spec}：未生成（共 {len(outcome.findings)} 个问题）", err=True)
+            for output in outcome.outputs:
+                click.echo(f"✓ {outcome.job.spec} → {output}")
+            bar.update(1)
     if len(jobs) > 1:
-        click.echo(f"完成：成功 {len(jobs) - failed} 个，失败 {failed} 个。")
+        seconds = time.monotonic() - started
+        click.echo(f"完成：成功 {len(jobs) - failed} 个，失败 {failed} 个，用时 {seconds:.1f} 秒。")
     sys.exit(EXIT_INPUT if failed else 0)
+
+
+class _NoBar:
+    """Stands in for a progress bar when stderr is not a terminal (CI logs get plain lines)."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        return None
 
 
 @main.command()

@@ -142,6 +142,7 @@ _PROBLEMS = [
     ("expected <block end>, but found", "缩进不一致：同一层的键必须对齐，请检查这一行的缩进。"),
     ("did not find expected key", "缩进不一致或缺少「- 」：请检查这一行及上一行的缩进。"),
     ("found unexpected end of stream", "文件意外结束：请检查引号或括号是否配对。"),
+    ("'<stream end>'", "文件意外结束：请检查方括号「[ ]」、花括号「{ }」或引号是否配对。"),
     ("while scanning a quoted scalar", "引号没有配对：请检查这一段文字的引号。"),
     ("found a tab character", "使用了制表符（Tab）：请把 Tab 换成空格。"),
     ("block sequence entries are not allowed", "这里不能开始列表「- 」：请检查缩进。"),

@@ -17,7 +17,6 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 
-from .errors import Position, RenderError
 
 LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 # Elements of w:settings that must follow w:updateFields (ECMA-376 CT_Settings order).
@@ -36,8 +35,12 @@ class TocEntry:
     bookmark: str
 
 
-def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None, *, where: Position) -> list[TocEntry]:
-    """Bookmark every heading and write the TOC field's result; returns the entries."""
+def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[TocEntry]:
+    """Bookmark every heading and write the TOC field's result; returns the entries.
+
+    Idempotent: run once without `pages` to place the bookmarks, lay the document out, then run
+    again with the page of each bookmark. The field is marked dirty unless every page is known.
+    """
     body = doc.element.body
     field = _find_toc_field(body)
     if field is None:
@@ -56,24 +59,22 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None, *, where: P
         if level is None or not (low <= level <= high) or not text:
             continue
         name = f"_Toc{len(entries) + 1:06d}"
-        _bookmark(p, name, next_id)
-        next_id += 1
+        if not any(b.get(qn("w:name")) == name for b in p.iter(qn("w:bookmarkStart"))):
+            _bookmark(p, name, next_id)
+            next_id += 1
         entries.append(TocEntry(level, text, name))
     styles = _toc_styles(doc)
     new = [_entry_xml(e, styles.get(e.level), pages) for e in entries] or ['<w:p %s/>' % nsdecls("w")]
+    complete = pages is not None and all(e.bookmark in pages for e in entries)
     paragraphs = [parse_xml(x) for x in new]
-    _open_field(paragraphs[0], instruction, dirty=pages is None)
+    _open_field(paragraphs[0], instruction, dirty=not complete)
     paragraphs[-1].append(_run('<w:fldChar w:fldCharType="end"/>'))
     anchor = region[0]
     for p in paragraphs:
         anchor.addprevious(p)
     for p in region:
         body.remove(p)
-    _set_update_fields(doc, pages is None)
-    if pages is not None:
-        missing = [e.text for e in entries if e.bookmark not in pages]
-        if missing:
-            raise RenderError.single(where, "R010", f"无法确定目录项「{missing[0]}」的页码。")
+    _set_update_fields(doc, not complete)
     return entries
 
 

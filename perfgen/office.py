@@ -1,0 +1,102 @@
+"""LibreOffice as a layout engine: page numbers for the 目录 and PDF export.
+
+One `Office` runs one headless LibreOffice (through `uno_worker.py`, executed by the Python that
+has LibreOffice's `uno` module) for as many documents as a batch holds; it is restarted if it dies
+and shut down when the batch ends. The project's own fontconfig file maps the official fonts
+(仿宋_GB2312, 方正小标宋简体 …) to installed CJK fonts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+WORKER = Path(__file__).with_name("uno_worker.py")
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+PYTHON_CANDIDATES = ("/usr/bin/python3", "/usr/local/bin/python3", "python3")
+INSTALL_HINT = "make system-deps（或 sudo apt-get install libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-ukai）"
+REQUEST_TIMEOUT = 300
+
+
+class OfficeError(Exception):
+    """LibreOffice failed on a document (after one restart)."""
+
+
+@cache
+def uno_python() -> str | None:
+    """A Python interpreter that can `import uno`, or None when LibreOffice is not usable."""
+    if shutil.which(os.environ.get("PERFGEN_SOFFICE", "soffice")) is None:
+        return None
+    candidates = [os.environ["PERFGEN_UNO_PYTHON"]] if os.environ.get("PERFGEN_UNO_PYTHON") else PYTHON_CANDIDATES
+    for candidate in candidates:
+        path = shutil.which(candidate)
+        if path and subprocess.run([path, "-c", "import uno"], capture_output=True).returncode == 0:
+            return path
+    return None
+
+
+def available() -> bool:
+    return uno_python() is not None
+
+
+class Office:
+    """A LibreOffice session; use as a context manager."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Office:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> subprocess.Popen:
+        python = uno_python()
+        if python is None:
+            raise OfficeError("LibreOffice (soffice and python3-uno) is not installed")
+        env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "SAL_USE_VCLPLUGIN": "svp"}
+        return subprocess.Popen(
+            [python, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, encoding="utf-8", env=env,
+        )  # fmt: skip
+
+    def _ask(self, request: dict) -> dict:
+        for _ in (1, 2):
+            if self._process is None or self._process.poll() is not None:
+                self._process = self._start()
+            try:
+                self._process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
+                self._process.stdin.flush()
+                line = self._process.stdout.readline()
+            except (BrokenPipeError, OSError):
+                line = ""
+            if line:
+                reply = json.loads(line)
+                if reply.get("ok"):
+                    return reply
+                error = reply.get("error", "unknown error")
+            else:
+                error = "the LibreOffice worker exited"
+                self._process = None
+        raise OfficeError(error)
+
+    def heading_pages(self, docx: Path, bookmarks: list[str]) -> dict[str, int]:
+        """The page on which each bookmark (a heading's) is laid out."""
+        return self._ask({"op": "pages", "docx": str(docx), "bookmarks": bookmarks})["pages"]
+
+    def export_pdf(self, docx: Path, pdf: Path) -> None:
+        self._ask({"op": "pdf", "docx": str(docx), "pdf": str(pdf)})
+
+    def close(self) -> None:
+        if self._process is not None:
+            try:
+                self._process.stdin.close()
+                self._process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+            self._process = None

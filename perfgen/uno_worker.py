@@ -1,0 +1,148 @@
+"""LibreOffice worker, run by a Python that has LibreOffice's `uno` module (Debian: python3-uno).
+
+It is a separate program because `uno` belongs to the system Python, not to perfgen's virtual
+environment. It starts one headless soffice with a private profile, then answers JSON requests,
+one per line on stdin, with one JSON line on stdout:
+
+    {"op": "pages", "docx": PATH, "bookmarks": [NAME, …]}  → {"ok": true, "pages": {NAME: PAGE}}
+    {"op": "pdf", "docx": PATH, "pdf": PATH}               → {"ok": true}
+
+If soffice dies it is restarted and the request retried once. End of stdin (perfgen finished or
+died) shuts soffice down. Imports nothing from perfgen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import uno  # noqa: F401  (registers the UNO import hook)
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+from com.sun.star.lang import DisposedException
+from com.sun.star.uno import RuntimeException
+
+START_TIMEOUT = 60.0
+
+
+def _props(**values) -> tuple:
+    result = []
+    for name, value in values.items():
+        prop = PropertyValue()
+        prop.Name, prop.Value = name, value
+        result.append(prop)
+    return tuple(result)
+
+
+class Office:
+    def __init__(self) -> None:
+        self.profile = Path(tempfile.mkdtemp(prefix="perfgen-lo-"))
+        self.process: subprocess.Popen | None = None
+        self.desktop = None
+
+    def start(self) -> None:
+        pipe = f"perfgen-{uuid.uuid4().hex}"
+        soffice = os.environ.get("PERFGEN_SOFFICE") or shutil.which("soffice") or "soffice"
+        self.process = subprocess.Popen(
+            [
+                soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+                f"-env:UserInstallation={self.profile.as_uri()}", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+            ],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except NoConnectException:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("LibreOffice did not start") from None
+                time.sleep(0.1)
+        self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+
+    def stop(self) -> None:
+        try:
+            if self.desktop is not None:
+                self.desktop.terminate()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.desktop = self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _load(self, path: str):
+        url = Path(path).resolve().as_uri()
+        doc = self.desktop.loadComponentFromURL(url, "_blank", 0, _props(Hidden=True, ReadOnly=True))
+        if doc is None:
+            raise RuntimeError(f"LibreOffice could not open {path}")
+        return doc
+
+    def pages(self, docx: str, bookmarks: list[str]) -> dict[str, int]:
+        doc = self._load(docx)
+        try:
+            marks = doc.getBookmarks()
+            cursor = doc.getCurrentController().getViewCursor()
+            result = {}
+            for name in bookmarks:
+                if marks.hasByName(name):
+                    cursor.gotoRange(marks.getByName(name).getAnchor(), False)
+                    result[name] = cursor.getPage()
+            return result
+        finally:
+            doc.close(True)
+
+    def pdf(self, docx: str, pdf: str) -> None:
+        doc = self._load(docx)
+        try:
+            doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
+        finally:
+            doc.close(True)
+
+    def handle(self, request: dict) -> dict:
+        if request["op"] == "pages":
+            return {"ok": True, "pages": self.pages(request["docx"], request["bookmarks"])}
+        if request["op"] == "pdf":
+            self.pdf(request["docx"], request["pdf"])
+            return {"ok": True}
+        return {"ok": False, "error": f"unknown op {request['op']!r}"}
+
+
+def main() -> None:
+    office = Office()
+    try:
+        for line in sys.stdin:
+            request = json.loads(line)
+            for attempt in (1, 2):
+                try:
+                    if office.desktop is None:
+                        office.start()
+                    reply = office.handle(request)
+                    break
+                except (DisposedException, RuntimeException, RuntimeError) as exc:
+                    office.stop()
+                    reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}", "attempt": attempt}
+            sys.stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+    finally:
+        office.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""LibreOffice as layout engine: 目录 page numbers that match the PDF, embedded fonts, batches.
+
+These tests need LibreOffice with python3-uno and poppler-utils (installed by `make system-deps`);
+where they are truly absent the tests are skipped with that reason.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from perfgen import office
+from perfgen.build import Job, Options, build, build_many
+
+from conftest import ROOTS, SPECS
+
+pytestmark = pytest.mark.skipif(
+    not office.available() or shutil.which("pdftotext") is None,
+    reason="LibreOffice (soffice + python3-uno) or poppler-utils not installed: run `make system-deps`",
+)
+
+EXAMPLES = sorted(SPECS.glob("*/*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def lo():
+    with office.Office() as session:
+        yield session
+
+
+def toc_pages(docx: Path) -> list[tuple[str, str]]:
+    doc = Document(docx)
+    entries = []
+    for link in doc.element.body.iter(qn("w:hyperlink")):
+        texts = [t.text for t in link.iter(qn("w:t"))]
+        if link.get(qn("w:anchor"), "").startswith("_Toc"):
+            entries.append((texts[0], texts[-1]))
+    return entries
+
+
+def pdf_info(pdf: Path) -> list[str]:
+    return subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+def page_text(pdf: Path, page: int) -> str:
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"], capture_output=True, text=True)
+    return "".join(out.stdout.split())
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
+def test_every_toc_entry_names_the_page_its_heading_is_on(spec, tmp_path, lo):
+    built = build(Job(spec, Path(spec.stem)), tmp_path, Options(pdf=True), lo)
+    docx, pdf = built.outputs
+    pages = int(next(line.split()[-1] for line in pdf_info(pdf) if line.startswith("Pages:")))
+    assert all(f"—{n}—" in page_text(pdf, n) for n in range(2, pages + 1))  # 「— 2 —」…; none on the first page
+    entries = toc_pages(docx)
+    if not entries:
+        assert not any("TOC" in (i.text or "") for i in Document(docx).element.body.iter(qn("w:instrText")))
+        return  # a form without 目录 (河南-部门整体)
+    assert all(page.isdigit() for _, page in entries), entries
+    numbers = [int(page) for _, page in entries]
+    assert numbers == sorted(numbers)
+    for heading, page in entries:
+        assert "".join(heading.split()) in page_text(pdf, int(page)), (heading, page)
+    doc = Document(docx)
+    begin = doc.element.body.find(f".//{qn('w:fldChar')}[@{qn('w:fldCharType')}='begin']")
+    assert begin.get(qn("w:dirty")) is None and doc.settings.element.find(qn("w:updateFields")) is None
+
+
+@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
+def test_pdf_embeds_all_fonts_and_maps_the_official_ones(spec, tmp_path, lo):
+    pdf = build(Job(spec, Path(spec.stem)), tmp_path, Options(pdf=True), lo).outputs[1]
+    report = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert report and all(line.split()[-5] == "yes" for line in report), report  # the 'emb' column
+    names = " ".join(line.split()[0] for line in report)
+    assert "NotoSerifCJK" in names and "DejaVu" not in names
+
+
+def test_docx_stays_reproducible_with_page_numbers(tmp_path, lo):
+    spec = SPECS / "2022" / "xushui-ziranziyuan.yaml"
+    first = build(Job(spec, Path("a")), tmp_path, Options(), lo).outputs[0].read_bytes()
+    second = build(Job(spec, Path("b")), tmp_path, Options(), lo).outputs[0].read_bytes()
+    assert first == second
+
+
+def test_a_dead_libreoffice_is_restarted(tmp_path, lo):
+    spec = ROOTS / "minimal" / "spec.yaml"
+    build(Job(spec, Path("a")), tmp_path, Options(), lo)
+    lo._process.kill()
+    lo._process.wait()
+    docx = build(Job(spec, Path("b")), tmp_path, Options(), lo).outputs[0]
+    assert all(page.isdigit() for _, page in toc_pages(docx))
+
+
+def test_batch_with_one_broken_spec_builds_the_others(tmp_path):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for example in EXAMPLES:
+        shutil.copy(example, specs / example.name)
+    (specs / "broken.yaml").write_text("版式: 河北-2020\n年度: [\n", encoding="utf-8")
+    from perfgen.build import find_jobs
+
+    outcomes = list(build_many(find_jobs([specs]), tmp_path / "out", Options(pdf=True), workers=2))
+    failed = [o for o in outcomes if o.failed]
+    assert [o.job.spec.name for o in failed] == ["broken.yaml"]
+    assert failed[0].findings[0].code == "Y003" and "括号" in failed[0].findings[0].message
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        [f"{e.stem}.docx" for e in EXAMPLES] + [f"{e.stem}.pdf" for e in EXAMPLES]
+    )
