@@ -99,20 +99,19 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
     entries = fill_toc(docx)
     when = build_time(spec.year)
     target = out_dir / job.output_stem.with_suffix(".docx")
-    outputs = {target: b""}
-    with tempfile.TemporaryDirectory(prefix="perfgen-") as tmp:
-        scratch = Path(tmp)
-        if office is not None and not options.draft and entries:
-            (scratch / "layout.docx").write_bytes(docx_bytes(docx, when))
-            pages = _office(office.heading_pages, target, scratch / "layout.docx", [e.bookmark for e in entries])
+    outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
+    if options.pdf and office is None:
+        raise OutputError.single(Position(str(target)), "W003", f"生成 PDF 需要 LibreOffice：请先安装（{INSTALL_HINT}）。")
+    if office is not None and not options.draft and (entries or options.pdf):
+        with tempfile.TemporaryDirectory(prefix="perfgen-") as tmp:
+            laid_out, pdf = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
+            laid_out.write_bytes(docx_bytes(docx, when))
+            headings = [(e.bookmark, e.text) for e in entries]
+            pages = _office(office.lay_out, target, laid_out, headings, pdf if options.pdf else None)
             fill_toc(docx, pages)
-        outputs[target] = docx_bytes(docx, when)
-        if options.pdf:
-            if office is None:
-                raise OutputError.single(Position(str(target)), "W003", f"生成 PDF 需要 LibreOffice：请先安装（{INSTALL_HINT}）。")
-            (scratch / "final.docx").write_bytes(outputs[target])
-            _office(office.export_pdf, target, scratch / "final.docx", scratch / "final.pdf")
-            outputs[target.with_suffix(".pdf")] = (scratch / "final.pdf").read_bytes()
+            if options.pdf:
+                outputs[target.with_suffix(".pdf")] = pdf.read_bytes()
+    outputs[target] = docx_bytes(docx, when)
     for path, data in outputs.items():
         write_atomic(path, data)
     return Built(job, tuple(outputs), checked.warnings)
@@ -172,6 +171,7 @@ def _start_worker(use_office: bool) -> None:
     global _worker_office
     if use_office:
         _worker_office = Office()
+        _worker_office.warm_up()
         Finalize(_worker_office, _worker_office.close, exitpriority=10)
 
 

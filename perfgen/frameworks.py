@@ -30,7 +30,7 @@ class Framework:
 
 @cache
 def frameworks() -> dict[str, Framework]:
-    raw = YAML(typ="safe", pure=True).load(DATA.read_text(encoding="utf-8"))
+    raw = YAML(typ="safe", pure=False).load(DATA.read_text(encoding="utf-8"))
     return {
         str(name): Framework(str(name), body["description"], {k: tuple(v) for k, v in body["levels"].items()}, dict(body["aliases"]))
         for name, body in raw.items()

@@ -29,6 +29,7 @@ from .load import load_source
 from .spec import Indicator, Project, Spec, model_keys
 
 DESCRIPTION_FILE = "layout.yaml"
+NAME_LINE = re.compile(r"^name:[ \t]*([^#\n]+)", re.MULTILINE)
 MODELS = {"spec": Spec, "project": Project, "indicator": Indicator}
 
 
@@ -154,8 +155,17 @@ def templates_root() -> Path:
 
 
 def builtin_layouts() -> list[Layout]:
-    root = templates_root()
-    return [_load_layout(d) for d in sorted(root.iterdir()) if (d / DESCRIPTION_FILE).is_file()]
+    return [_load_layout(d) for d in _builtin_directories()]
+
+
+def _builtin_directories() -> list[Path]:
+    return [d for d in sorted(templates_root().iterdir()) if (d / DESCRIPTION_FILE).is_file()]
+
+
+def _declared_name(directory: Path) -> str | None:
+    """The `name:` line of a layout description, read without parsing the whole file."""
+    match = NAME_LINE.search((directory / DESCRIPTION_FILE).read_text(encoding="utf-8"))
+    return match.group(1).strip().strip("'\"") if match else None
 
 
 def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
@@ -167,11 +177,13 @@ def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
                 where, "L001", f"版式目录「{reference}」不存在或缺少 {DESCRIPTION_FILE}：请检查路径（相对于规格文件所在目录）。"
             )
         return _load_layout(directory)
-    layouts = builtin_layouts()
-    for layout in layouts:
-        if reference in (layout.name, layout.directory.name):
-            return layout
-    names = "、".join(layout.name for layout in layouts)
+    directories = _builtin_directories()
+    for directory in directories:
+        if reference in (directory.name, _declared_name(directory)):
+            layout = _load_layout(directory)
+            if reference in (layout.name, directory.name):
+                return layout
+    names = "、".join(layout.name for layout in builtin_layouts())
     raise LayoutError.single(where, "L001", f"没有名为「{reference}」的版式：可用的版式有 {names}（运行 perfgen layouts 查看说明）。")
 
 

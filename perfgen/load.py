@@ -133,36 +133,45 @@ def _strip_control_chars(text: str, shown: str) -> tuple[str, list[Finding]]:
     return CONTROL_CHARS.sub("", text), findings
 
 
-_PROBLEMS = [
-    ("found character '\\t'", "缩进中使用了制表符（Tab）：YAML 只允许用空格缩进，请把 Tab 换成空格。"),
-    ("mapping values are not allowed here", "这里不能出现冒号「:」：值中含有「: 」时请给整段文字加引号，或检查缩进。"),
+_PROBLEMS = [  # (words in the parser's message, what to tell the user); first match wins
+    ("while scanning a quoted scalar", "引号没有配对：请检查这一段文字开头的引号是否有对应的结束引号。"),
+    ("mapping values are not allowed", "这里不能出现冒号「: 」：文字中含有「: 」时请给整段文字加引号，或检查缩进。"),
     ("could not find expected ':'", "缺少冒号「:」：每个键后面要有「: 」，或检查上一行的引号是否配对。"),
-    ("found duplicate anchor", "锚点名称重复：请改用不同的锚点名称。"),
-    ("found undefined alias", "引用了未定义的锚点（*名称）：请检查拼写。"),
-    ("expected <block end>, but found", "缩进不一致：同一层的键必须对齐，请检查这一行的缩进。"),
-    ("did not find expected key", "缩进不一致或缺少「- 」：请检查这一行及上一行的缩进。"),
-    ("found unexpected end of stream", "文件意外结束：请检查引号或括号是否配对。"),
-    ("'<stream end>'", "文件意外结束：请检查方括号「[ ]」、花括号「{ }」或引号是否配对。"),
-    ("while scanning a quoted scalar", "引号没有配对：请检查这一段文字的引号。"),
-    ("found a tab character", "使用了制表符（Tab）：请把 Tab 换成空格。"),
+    ("expected ',' or ']'", "方括号「[ ]」没有配对：请补上「]」，或把列表改成每项一行「- 」的写法。"),
+    ("expected ',' or '}'", "花括号「{ }」没有配对：请补上「}」，或改成每项一行的写法。"),
+    ("expected '-' indicator", "列表中混入了「键: 值」：同一层要么都以「- 」开头，要么都是「键: 值」，请检查缩进。"),
+    ("duplicate anchor", "锚点名称重复：请改用不同的锚点名称。"),
+    ("undefined alias", "引用了未定义的锚点（*名称）：请检查拼写。"),
+    ("did not find expected key", "缩进不一致或缺少「- 」：同一层的键必须对齐，请检查这一行及上一行的缩进。"),
+    ("expected <block end>", "缩进不一致：同一层的键必须对齐，请检查这一行的缩进。"),
     ("block sequence entries are not allowed", "这里不能开始列表「- 」：请检查缩进。"),
+    ("unexpected end of stream", "文件意外结束：请检查引号或括号是否配对。"),
+    ("while parsing a flow", "方括号「[ ]」或花括号「{ }」没有配对：请补全，或改成每项一行的写法。"),
+    ("<stream end>", "文件意外结束：请检查方括号「[ ]」、花括号「{ }」或引号是否配对。"),
 ]
+TAB_MESSAGE = "缩进中使用了制表符（Tab）：YAML 只允许用空格缩进，请把 Tab 换成空格。"
 
 
 def _compose(text: str, shown: str) -> Node | None:
-    yaml = YAML(typ="rt", pure=True)
+    yaml = YAML(typ="safe", pure=False)  # libyaml's parser through ruamel.yaml.clib where installed
     try:
         return yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = f"{exc.problem or ''} {exc.context or ''}"
-        message = next((msg for needle, msg in _PROBLEMS if needle in problem), None)
+        message = TAB_MESSAGE if mark and _char_at(text, mark.line, mark.column) == "\t" else None
+        message = message or next((msg for needle, msg in _PROBLEMS if needle in problem), None)
         if message is None:
             message = f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）：请检查这一行的缩进、冒号和引号。"
         position = Position(shown, mark.line + 1, mark.column + 1) if mark else Position(shown)
         raise SourceError.single(position, "Y003", message) from None
     except YAMLError as exc:  # errors without a mark (rare)
         raise SourceError.single(Position(shown), "Y003", f"YAML 格式错误（{exc}）：请检查文件格式。") from None
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
 
 
 class _Converter:

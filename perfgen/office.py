@@ -50,7 +50,13 @@ class Office:
         self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> Office:
+        self.warm_up()
         return self
+
+    def warm_up(self) -> None:
+        """Start LibreOffice now (it boots while the caller renders), not at the first request."""
+        if self._process is None:
+            self._process = self._start()
 
     def __exit__(self, *exc) -> None:
         self.close()
@@ -85,12 +91,11 @@ class Office:
                 self._process = None
         raise OfficeError(error)
 
-    def heading_pages(self, docx: Path, bookmarks: list[str]) -> dict[str, int]:
-        """The page on which each bookmark (a heading's) is laid out."""
-        return self._ask({"op": "pages", "docx": str(docx), "bookmarks": bookmarks})["pages"]
-
-    def export_pdf(self, docx: Path, pdf: Path) -> None:
-        self._ask({"op": "pdf", "docx": str(docx), "pdf": str(pdf)})
+    def lay_out(self, docx: Path, headings: list[tuple[str, str]], pdf: Path | None = None) -> dict[str, int]:
+        """The page of each heading, given as (bookmark, text); with `pdf`, the document is also
+        exported there in the same pass, its 目录 showing the page numbers."""
+        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "pdf": str(pdf) if pdf else None}
+        return self._ask(request)["pages"]
 
     def close(self) -> None:
         if self._process is not None:

@@ -4,8 +4,8 @@ It is a separate program because `uno` belongs to the system Python, not to perf
 environment. It starts one headless soffice with a private profile, then answers JSON requests,
 one per line on stdin, with one JSON line on stdout:
 
-    {"op": "pages", "docx": PATH, "bookmarks": [NAME, …]}  → {"ok": true, "pages": {NAME: PAGE}}
-    {"op": "pdf", "docx": PATH, "pdf": PATH}               → {"ok": true}
+    {"op": "layout", "docx": PATH, "headings": [[BOOKMARK, TEXT], …], "pdf": PATH or null}
+        → {"ok": true, "pages": {NAME: PAGE}}   (and the PDF written, when asked for)
 
 If soffice dies it is restarted and the request retried once. End of stdin (perfgen finished or
 died) shuts soffice down. Imports nothing from perfgen.
@@ -94,39 +94,53 @@ class Office:
             raise RuntimeError(f"LibreOffice could not open {path}")
         return doc
 
-    def pages(self, docx: str, bookmarks: list[str]) -> dict[str, int]:
+    def layout(self, docx: str, headings: list[list[str]], pdf: str | None) -> dict[str, int]:
+        """The page of each heading ([bookmark, text] pairs); with `pdf`, also export the document
+        there. The 目录 (imported as a LibreOffice index) is updated, so the PDF shows page numbers
+        and, when its entries are exactly the headings asked for, its numbers are the answer;
+        otherwise each heading's bookmark is looked up on the laid-out pages."""
         doc = self._load(docx)
         try:
-            marks = doc.getBookmarks()
-            cursor = doc.getCurrentController().getViewCursor()
-            result = {}
-            for name in bookmarks:
-                if marks.hasByName(name):
-                    cursor.gotoRange(marks.getByName(name).getAnchor(), False)
-                    result[name] = cursor.getPage()
+            indexes = doc.getDocumentIndexes()
+            listed: list[tuple[str, str]] = []
+            for i in range(indexes.getCount()):
+                index = indexes.getByIndex(i)
+                index.update()
+                listed += [tuple(line.rsplit("\t", 1)) for line in index.getAnchor().getString().splitlines() if "\t" in line]
+            wanted = ["".join(text.split()) for _, text in headings]
+            if ["".join(title.split()) for title, _ in listed] == wanted and all(p.isdigit() for _, p in listed):
+                result = {name: int(page) for (name, _), (_, page) in zip(headings, listed, strict=True)}
+            else:
+                result = self._bookmark_pages(doc, [name for name, _ in headings])
+            if pdf:
+                doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
             return result
         finally:
             doc.close(True)
 
-    def pdf(self, docx: str, pdf: str) -> None:
-        doc = self._load(docx)
-        try:
-            doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
-        finally:
-            doc.close(True)
+    def _bookmark_pages(self, doc, bookmarks: list[str]) -> dict[str, int]:
+        marks = doc.getBookmarks()
+        cursor = doc.getCurrentController().getViewCursor()
+        result = {}
+        for name in bookmarks:
+            if marks.hasByName(name):
+                cursor.gotoRange(marks.getByName(name).getAnchor(), False)
+                result[name] = cursor.getPage()
+        return result
 
     def handle(self, request: dict) -> dict:
-        if request["op"] == "pages":
-            return {"ok": True, "pages": self.pages(request["docx"], request["bookmarks"])}
-        if request["op"] == "pdf":
-            self.pdf(request["docx"], request["pdf"])
-            return {"ok": True}
+        if request["op"] == "layout":
+            return {"ok": True, "pages": self.layout(request["docx"], request["headings"], request.get("pdf"))}
         return {"ok": False, "error": f"unknown op {request['op']!r}"}
 
 
 def main() -> None:
     office = Office()
     try:
+        try:
+            office.start()  # boot now, while perfgen is still rendering the first document
+        except RuntimeError:
+            office.stop()  # retried on the first request
         for line in sys.stdin:
             request = json.loads(line)
             for attempt in (1, 2):

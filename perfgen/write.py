@@ -18,9 +18,11 @@ from pathlib import Path
 
 from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.pkgwriter import PackageWriter
 
 from .errors import OutputError, Position
 
+CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
 
 
@@ -33,40 +35,46 @@ def build_time(year: int) -> datetime:
 
 
 def docx_bytes(doc: DocxDocument, when: datetime) -> bytes:
-    """Serialise `doc` with fixed metadata, then normalise the zip container."""
+    """Serialise `doc` with fixed metadata into a zip whose members carry fixed times and modes."""
     props = doc.core_properties
     props.created = props.modified = when.replace(tzinfo=None)
-    printed = props._element.find("{http://schemas.openxmlformats.org/officeDocument/2006/metadata/core-properties}lastPrinted")
+    printed = props._element.find(f"{{{CORE_NS}}}lastPrinted")
     if printed is not None:
         props._element.remove(printed)
     props.revision = 1
     props.last_modified_by = "perfgen"
-    _drop_thumbnail(doc)
-    raw = io.BytesIO()
-    doc.save(raw)
-    return normalise_zip(raw.getvalue(), when)
-
-
-def _drop_thumbnail(doc: DocxDocument) -> None:
-    package_rels = doc.part.package.rels
-    for rid, rel in list(package_rels.items()):
+    package = doc.part.package
+    for rid, rel in list(package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
-            del package_rels[rid]
-
-
-def normalise_zip(data: bytes, when: datetime) -> bytes:
-    """Rewrite a zip with members sorted ([Content_Types].xml first), fixed times and modes."""
-    stamp = time.gmtime(max(int(when.timestamp()), ZIP_EPOCH_MIN))[:6]
+            del package.rels[rid]
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0
-            dst.writestr(info, src.read(name), compresslevel=6)
+    writer = _FixedZip(out, when)
+    # python-docx's own PackageWriter steps, with a zip writer that stamps fixed times:
+    # [Content_Types].xml first, then the package rels, then the parts in graph order.
+    parts = list(package.iter_parts())
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, parts)
+    writer.close()
     return out.getvalue()
+
+
+class _FixedZip:
+    """The phys-writer interface python-docx's PackageWriter uses, with reproducible entries."""
+
+    def __init__(self, stream: io.BytesIO, when: datetime):
+        self._zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = time.gmtime(max(int(when.timestamp()), ZIP_EPOCH_MIN))[:6]
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        info.create_system = 0
+        self._zip.writestr(info, blob, compresslevel=6)
+
+    def close(self) -> None:
+        self._zip.close()
 
 
 def write_atomic(path: Path, data: bytes) -> None:

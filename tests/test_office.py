@@ -4,6 +4,7 @@ These tests need LibreOffice with python3-uno and poppler-utils (installed by `m
 where they are truly absent the tests are skipped with that reason.
 """
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,9 +46,14 @@ def pdf_info(pdf: Path) -> list[str]:
     return subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()
 
 
-def page_text(pdf: Path, page: int) -> str:
+def page_lines(pdf: Path, page: int) -> list[str]:
+    """The page's text lines, white space removed."""
     out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"], capture_output=True, text=True)
-    return "".join(out.stdout.split())
+    return ["".join(line.split()) for line in out.stdout.splitlines()]
+
+
+def page_text(pdf: Path, page: int) -> str:
+    return "".join(page_lines(pdf, page))
 
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
@@ -65,6 +71,11 @@ def test_every_toc_entry_names_the_page_its_heading_is_on(spec, tmp_path, lo):
     assert numbers == sorted(numbers)
     for heading, page in entries:
         assert "".join(heading.split()) in page_text(pdf, int(page)), (heading, page)
+    toc_page = next(n for n in range(1, pages + 1) if "目录" in page_text(pdf, n))
+    shown = page_lines(pdf, toc_page) + page_lines(pdf, toc_page + 1)
+    for heading, page in entries:  # the PDF's 目录 shows the same numbers as the DOCX's
+        line = re.compile(re.escape("".join(heading.split())) + r"\.+" + page)
+        assert any(line.fullmatch(shown_line) for shown_line in shown), (heading, page)
     doc = Document(docx)
     begin = doc.element.body.find(f".//{qn('w:fldChar')}[@{qn('w:fldCharType')}='begin']")
     assert begin.get(qn("w:dirty")) is None and doc.settings.element.find(qn("w:updateFields")) is None
