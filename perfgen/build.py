@@ -8,13 +8,16 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.util import Finalize
 from pathlib import Path
 
+from .appendices import Options as AppendixOptions
+from .appendices import appendix_tables
 from .checks import run_checks
-from .derive import derive
-from .errors import Finding, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
+from .derive import Document, derive
+from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
+from .frameworks import frameworks
 from .layout import Layout, find_layout
 from .load import load_source
 from .office import INSTALL_HINT, Office, OfficeError
@@ -22,6 +25,7 @@ from .office import available as office_available
 from .render import render
 from .spec import Spec, parse_spec
 from .toc import fill_toc
+from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_atomic
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -84,6 +88,7 @@ def check(path: Path) -> Checked:
 class Options:
     draft: bool = False  # skip LibreOffice: 目录 without page numbers, marked for update
     pdf: bool = False  # also write a PDF beside each DOCX
+    split: bool = False  # also write each project's 绩效目标表 as a DOCX of its own
 
 
 def build(job: Job, out_dir: Path, options: Options = Options(), office: Office | None = None) -> Built:
@@ -112,9 +117,41 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
             if options.pdf:
                 outputs[target.with_suffix(".pdf")] = pdf.read_bytes()
     outputs[target] = docx_bytes(docx, when)
+    outputs.update(_appendices(checked, document, target, when))
+    if options.split:
+        outputs.update(_split(checked.layout, document, target, when))
     for path, data in outputs.items():
         write_atomic(path, data)
     return Built(job, tuple(outputs), checked.warnings)
+
+
+def _appendices(checked: Checked, document: Document, target: Path, when) -> dict[Path, bytes]:
+    """The layout's 附表 as DOCX beside the main document, and all of them as one workbook."""
+    layout = checked.layout
+    if not layout.description.appendices:
+        return {}
+    framework = frameworks()[checked.spec.framework or layout.description.framework]
+    options = AppendixOptions(framework.level1_names(), "编码" in layout.description.fields.project)
+    tables = appendix_tables(document, [a.kind for a in layout.description.appendices], options)
+    outputs = {}
+    for appendix, table in zip(layout.description.appendices, tables, strict=True):
+        docx = render(layout.directory / appendix.template, document, {"t": table})
+        outputs[target.with_name(f"{target.stem}-{table.label}.docx")] = docx_bytes(docx, when)
+    outputs[target.with_suffix(".xlsx")] = workbook_bytes(tables, document.department, document.year, when)
+    return outputs
+
+
+def _split(layout: Layout, document: Document, target: Path, when) -> dict[Path, bytes]:
+    """Each project's 绩效目标表 alone (`--split`), for units that file projects one by one."""
+    if not document.projects:
+        return {}
+    if layout.description.project_template is None:
+        raise LayoutError.single(Position(str(layout.directory / "layout.yaml")), "L005", f"版式「{layout.name}」不支持 --split（没有 project_template）。")
+    template = layout.directory / layout.description.project_template
+    return {
+        target.with_name(f"{target.stem}-项目{n}.docx"): docx_bytes(render(template, replace(document, projects=[project])), when)
+        for n, project in enumerate(document.projects, 1)
+    }
 
 
 def _office(method, target: Path, *args):

@@ -12,20 +12,25 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .derive import project_total
+from .derive import change_rate, project_total
 from .errors import Finding, Severity
 from .frameworks import frameworks
 from .layout import Layout
 from .load import PathKey, Source
-from .spec import GroupNote, Project, Spec
+from .spec import ChangeRate, GroupNote, Indicator, Project, Spec
 
 PROJECT_LISTS = ("专项资金", "项目")
 MONTHS = ("3月底", "6月底", "10月底", "12月底")
+# Keys that feed derived values and are never shown themselves: every layout accepts them.
+DERIVATION_INPUTS = ("上年规格", "财务数据")
 
 
 def run_checks(spec: Spec, source: Source, layout: Layout) -> list[Finding]:
     findings: list[Finding] = []
-    rules = (layout_keys, required_keys, indicator_frameworks, group_notes, goal_names, spending_plans, project_codes, stated_budgets)
+    rules = (
+        layout_keys, required_keys, indicator_frameworks, group_notes, goal_names, spending_plans, project_codes,
+        stated_budgets, previous_year, change_rates,
+    )  # fmt: skip
     for rule in rules:
         findings.extend(rule(spec, source, layout))
     return findings
@@ -58,7 +63,7 @@ def layout_keys(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]
                     key=True,
                 )  # fmt: skip
 
-    yield from unused(source.data, (), shown.spec)
+    yield from unused(source.data, (), [*shown.spec, *DERIVATION_INPUTS])
     for loc, _ in _projects(spec):
         project = source.data[loc[0]][loc[1]]
         yield from unused(project, loc, shown.project)
@@ -194,4 +199,75 @@ def stated_budgets(spec: Spec, source: Source, layout: Layout) -> Iterator[Findi
             yield _error(
                 source, loc + ("预算数",), "M001",
                 f"预算数 {project.budget} 不等于 财政资金 {project.fiscal or 0} + 其他资金 {project.other or 0} = {total}：请核对金额（预算数也可以不写，自动计算）。",
+            )  # fmt: skip
+
+
+def previous_year(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """上年规格 should be the spec of the year before."""
+    previous = spec.previous_year
+    if previous is not None and previous.year != spec.year - 1:
+        yield _warning(
+            source, ("上年规格",), "R007",
+            f"上年规格「{spec.previous_spec}」的年度是 {previous.year}，本规格是 {spec.year}："
+            f"请确认它指向 {spec.year - 1} 年度的规格文件（变动率按它计算）。",
+        )  # fmt: skip
+
+
+def _rates(spec: Spec, source: Source) -> Iterator[tuple[PathKey, Indicator]]:
+    """Every indicator whose 指标值 is a 变动率, with the location of that value in the source."""
+    for loc, tree in _indicator_trees(spec):
+        for level1, level2s in tree.items():
+            for level2, group in level2s.items():
+                if isinstance(group, GroupNote):
+                    continue
+                for i, item in enumerate(group):
+                    if isinstance(item.value, ChangeRate):
+                        here = loc + (level1, level2, i)
+                        yield here + ("指标值" if "名称" in _data_at(source, here) else item.name,), item
+
+
+def _data_at(source: Source, loc: PathKey) -> dict:
+    data = source.data
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def change_rates(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """A 变动率 needs the figure in this spec's and in the previous spec's 财务数据, 上年 not 0."""
+    previous = spec.previous_year
+    unchanged: set[str] = set()
+    for loc, item in _rates(spec, source):
+        figure = item.value.figure
+        if previous is None:
+            yield _error(
+                source, loc, "R003",
+                f"「{item.name}」按变动率计算，需要上年的规格：请在「年度」下面加上「上年规格: ../{spec.year - 1}/文件名.yaml」"
+                f"（perfgen rollover 会自动加上），或直接写出指标值。",
+            )  # fmt: skip
+            continue
+        now, before = spec.figures.get(figure), previous.figures.get(figure)
+        if now is None:
+            known = f"已有：{'、'.join(spec.figures)}" if spec.figures else "本规格还没有「财务数据」"
+            yield _error(
+                source, loc + ("变动率",), "R004",
+                f"「{item.name}」要用本年「财务数据」中的「{figure}」，但没有找到（{known}）："
+                f"请在「财务数据:」下加上「{figure}: 本年数」，或改正名称。",
+            )  # fmt: skip
+        if before is None:
+            yield _error(
+                source, loc + ("变动率",), "R005",
+                f"上年规格 {previous.path} 的「财务数据」里没有「{figure}」：请在上年规格里补上上年数，或直接写出指标值。",
+            )  # fmt: skip
+        elif before == 0:
+            yield _error(
+                source, loc + ("变动率",), "R006",
+                f"上年的「{figure}」为 0（{previous.path}），无法计算变动率：请直接写出指标值。",
+            )  # fmt: skip
+        elif now == before and figure not in unchanged and change_rate(spec, item.value) is not None:
+            unchanged.add(figure)
+            yield _warning(
+                source, ("财务数据", figure), "R008",
+                f"「{figure}」与上年相同（{now}），「{item.name}」为 0%：如果这是从上年结转（perfgen rollover）"
+                f"后还没有更新的数，请改为 {spec.year} 年度的数。",
             )  # fmt: skip

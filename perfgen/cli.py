@@ -28,8 +28,9 @@ def main() -> None:
 @click.option("-o", "--output", "out_dir", default=Path("build"), type=click.Path(path_type=Path), show_default=True, help="输出目录")
 @click.option("--pdf", is_flag=True, help="同时生成 PDF（需要 LibreOffice）")
 @click.option("--draft", is_flag=True, help="草稿：不调用 LibreOffice，目录不填页码（打开时更新）")
+@click.option("--split", is_flag=True, help="另外把每个项目的绩效目标表单独生成一个文档")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), default=None, help="并行进程数，默认为 CPU 核数")
-def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, workers: int | None) -> None:
+def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, split: bool, workers: int | None) -> None:
     """生成文档：PATHS 为规格文件或包含规格文件的目录（目录下的规格按原目录结构输出）。"""
     import os
     import time
@@ -52,7 +53,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, worker
         click.echo(f"提示：未找到 LibreOffice，目录暂不填页码（打开文档时更新域即可）；安装：{INSTALL_HINT}", err=True)
     started = time.monotonic()
     failed = 0
-    outcomes = build_many(jobs, out_dir, Options(draft=draft, pdf=pdf), workers or os.cpu_count() or 1)
+    outcomes = build_many(jobs, out_dir, Options(draft=draft, pdf=pdf, split=split), workers or os.cpu_count() or 1)
     show_bar = len(jobs) > 1 and sys.stderr.isatty()
     with click.progressbar(length=len(jobs), label="生成中", file=sys.stderr) if show_bar else _NoBar() as bar:
         for outcome in outcomes:
@@ -120,3 +121,94 @@ def layouts() -> None:
         sys.exit(EXIT_INPUT)
     for layout in available:
         click.echo(f"{layout.name}\t{layout.description.description}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--no-input", is_flag=True, help="不提问，全部用默认值")
+@click.option("--layout", default=None, help="版式（默认 河北-2022；perfgen layouts 列出全部）")
+@click.option("--year", type=click.IntRange(1900, 2999), default=None, help="预算年度（默认为下一年）")
+def new(directory: Path, no_input: bool, layout: str | None, year: int | None) -> None:
+    """新建一个部门的规格仓库（规格示例、说明、检查配置）：DIRECTORY 为新目录。"""
+    from .scaffold import create, layout_choices
+
+    if layout is not None and layout not in layout_choices():
+        raise click.BadParameter(f"没有这个版式；可选：{'、'.join(layout_choices())}", param_hint="--layout")
+    answers = {key: str(value) for key, value in (("layout", layout), ("year", year)) if value is not None}
+    try:
+        created = create(directory, no_input=no_input, answers=answers)
+    except PerfgenError as exc:
+        _print_findings(exc.findings)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"✓ 已创建 {created.directory}（版式 {created.layout}）")
+    click.echo(f"  规格文件：{created.directory / created.spec}")
+    click.echo(f"  下一步：cd {created.directory} && perfgen check specs && perfgen build specs（说明见 README.md）")
+
+
+@main.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--year", "year", required=True, type=click.IntRange(1900, 2999), help="新的预算年度，例如 2021")
+@click.option("-o", "--output", "target", default=None, type=click.Path(path_type=Path), help="新规格文件（默认 specs/<年度>/<同名>.yaml）")
+@click.option("--force", is_flag=True, help="新规格文件已存在时覆盖")
+def rollover(spec: Path, year: int, target: Path | None, force: bool) -> None:
+    """把规格结转到新年度：保留注释和顺序，更新年度，标出需要核实的金额。"""
+    from .rollover import rollover as roll
+
+    try:
+        rolled = roll(spec, year, target, force=force)
+    except PerfgenError as exc:
+        _print_findings(exc.findings)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"✓ {rolled.source}（{rolled.old_year} 年度）→ {rolled.target}（{rolled.year} 年度）")
+    click.echo(f"  上年规格: {rolled.previous_spec}")
+    if rolled.flagged:
+        click.echo(f"  沿用上年的金额、编码等 {rolled.flagged} 处已在行尾标「【待核实：…】」：请逐一核对、改为新年度的数后删去标记。")
+    if not rolled.exact_layout:
+        click.echo("  提示：原文件的缩进不统一，新文件的缩进已统一调整（内容和注释不变）。")
+    if rolled.hints:
+        click.echo(f"  以下 {len(rolled.hints)} 处仍提到 {rolled.old_year}，请核对是否要改：")
+        for hint in rolled.hints:
+            click.echo(f"  {hint.position}: {hint.text}")
+    click.echo(f"  下一步：perfgen check {rolled.target}")
+
+
+@main.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """比较两个规格（例如上年与本年）：项目增减、金额变化、指标变化。"""
+    import json
+
+    from .diff import diff_files
+
+    try:
+        result = diff_files(old, new)
+    except PerfgenError as exc:
+        _print_findings(exc.findings)
+        sys.exit(EXIT_INPUT)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.text(), nl=False)
+
+
+@main.command()
+@click.option("-o", "--output", "target", default=None, type=click.Path(path_type=Path), help="写入文件（默认输出到屏幕）")
+def schema(target: Path | None) -> None:
+    """输出规格文件的 JSON Schema（编辑器据此提示和检查）。"""
+    import json
+
+    from .spec import json_schema
+
+    if target is None:
+        click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+        return
+    from .scaffold import write_schema
+
+    try:
+        write_schema(target)
+    except OSError as exc:
+        click.echo(f"{target}: 错误 W001 无法写入（{exc.strerror}）：请检查路径和权限。", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"✓ {target}")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .layout import Layout, ValueStyle
 from .numbering import item_number
 from .spec import (
+    ChangeRate,
     Goal,
     GroupNote,
     Indicator,
@@ -188,8 +189,8 @@ def derive(spec: Spec, layout: Layout) -> Document:
         safeguards=[
             _safeguard(item_number(layout.number_format("safeguards"), i), item) for i, item in enumerate(spec.safeguards, 1)
         ],
-        special_funds=[_project(layout, "special_funds", i, p) for i, p in enumerate(spec.special_funds, 1)],
-        projects=[_project(layout, "projects", i, p) for i, p in enumerate(spec.projects, 1)],
+        special_funds=[_project(layout, "special_funds", i, with_rates(p, spec)) for i, p in enumerate(spec.special_funds, 1)],
+        projects=[_project(layout, "projects", i, with_rates(p, spec)) for i, p in enumerate(spec.projects, 1)],
         project_totals=_totals(spec.projects, layout.description.money_places),
         annual_goals=[
             NumberedText(item_number(layout.number_format("annual_goals"), i), goal.text if isinstance(goal, Goal) else goal)
@@ -197,7 +198,9 @@ def derive(spec: Spec, layout: Layout) -> Document:
         ],
         tasks=[_task(layout, i, task) for i, task in enumerate(spec.tasks, 1)],
         task_totals=_totals(spec.tasks, layout.description.money_places),
-        indicator_rows=indicator_rows(spec.indicators, layout.description.value_style, generated_rows(layout, spec)),
+        indicator_rows=indicator_rows(
+            rates_resolved(spec.indicators, spec), layout.description.value_style, generated_rows(layout, spec)
+        ),
     )
 
 
@@ -305,16 +308,47 @@ def project_total(project: Project | Task) -> Decimal | None:
     return (project.fiscal or Decimal(0)) + (project.other or Decimal(0))
 
 
-def _sum(amounts: list[Decimal | None]) -> Decimal | None:
+def amount_sum(amounts: list[Decimal | None]) -> Decimal | None:
+    """The sum of the amounts given (None when none is)."""
     present = [a for a in amounts if a is not None]
     return sum(present, Decimal(0)) if present else None
 
 
+def change_rate(spec: Spec, rate: ChangeRate) -> Decimal | None:
+    """(本年 − 上年) / 上年 × 100 of one 财务数据 figure, rounded half up (away from zero) to
+    `rate.places` decimals; None when a figure is missing or 上年 is 0 (`checks` says which)."""
+    previous = spec.previous_year
+    now = spec.figures.get(rate.figure)
+    before = previous.figures.get(rate.figure) if previous else None
+    if now is None or not before:
+        return None
+    result = ((now - before) / before * 100).quantize(Decimal(1).scaleb(-rate.places), ROUND_HALF_UP)
+    return result.copy_abs() if result.is_zero() else result
+
+
+def rates_resolved(indicators: Indicators, spec: Spec) -> Indicators:
+    """`indicators` with each 变动率 value replaced by its derived text (e.g. 21%, -7%)."""
+
+    def value(item: Indicator | GroupNote) -> Indicator | GroupNote:
+        if isinstance(item, Indicator) and isinstance(item.value, ChangeRate):
+            return item.model_copy(update={"value": percent_text(change_rate(spec, item.value))})
+        return item
+
+    return {
+        level1: {level2: group if isinstance(group, GroupNote) else [value(i) for i in group] for level2, group in level2s.items()}
+        for level1, level2s in indicators.items()
+    }
+
+
+def with_rates(project: Project, spec: Spec) -> Project:
+    return project.model_copy(update={"indicators": rates_resolved(project.indicators, spec)})
+
+
 def _totals(projects: list[Project] | list[Task], places: int | None) -> Totals:
     return Totals(
-        fiscal=money_text(_sum([p.fiscal for p in projects]), places),
-        other=money_text(_sum([p.other for p in projects]), places),
-        total=money_text(_sum([project_total(p) for p in projects]), places),
+        fiscal=money_text(amount_sum([p.fiscal for p in projects]), places),
+        other=money_text(amount_sum([p.other for p in projects]), places),
+        total=money_text(amount_sum([project_total(p) for p in projects]), places),
     )
 
 

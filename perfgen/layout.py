@@ -86,6 +86,13 @@ class GeneratedRows(_Model):
         return _format_using(value, "short")
 
 
+class Appendix(_Model):
+    """One 附表: which table (perfgen.appendices.KINDS) and the template that formats it."""
+
+    kind: Literal["project_summary", "indicator_detail", "task_budget", "department_indicators"]
+    template: str
+
+
 class Description(_Model):
     name: str
     description: str
@@ -97,6 +104,8 @@ class Description(_Model):
     money_places: int | None = Field(None, ge=0, le=6, description="decimals shown for money; None: as written")
     framework: str = Field("2015", description="default 指标体系 of specs using this layout")
     generated_rows: list[GeneratedRows] = Field(default_factory=list)
+    appendices: list[Appendix] = Field(default_factory=list, description="the 附表 built beside the main document")
+    project_template: str | None = Field(None, description="one project's 绩效目标表, for `perfgen build --split`")
     fields: Fields = Field(description="the spec keys the template shows; any other key in a spec is an error")
     required: Fields = Field(default_factory=Fields, description="spec keys this layout cannot do without")
 
@@ -200,8 +209,10 @@ def _load_layout(directory: Path) -> Layout:
                 for e in exc.errors()
             ]
         ) from None
-    if not (directory / description.template).is_file():
-        raise LayoutError.single(Position(str(path)), "L003", f"版式缺少模板文件「{description.template}」。")
+    templates = [description.template, *(a.template for a in description.appendices)]
+    for template in templates + ([description.project_template] if description.project_template else []):
+        if not (directory / template).is_file():
+            raise LayoutError.single(Position(str(path)), "L003", f"版式缺少模板文件「{template}」。")
     return Layout(directory, description)
 
 

@@ -60,12 +60,13 @@ def _environment() -> SandboxedEnvironment:
     )
 
 
-def render(template_path: Path, document: Document) -> DocxDocument:
-    """Render the template at `template_path`; return the python-docx document (not yet saved)."""
+def render(template_path: Path, document: Document, extra: dict | None = None) -> DocxDocument:
+    """Render the template at `template_path` with `doc` (and `extra` variables, e.g. an
+    appendix's table as `t`); return the python-docx document (not yet saved)."""
     where = Position(str(template_path))
     try:
         template = _Template(str(template_path))
-        template.render({"doc": document}, jinja_env=_environment(), autoescape=True)
+        template.render({"doc": document, **(extra or {})}, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError.single(where, "R001", f"模板语法错误（{exc.message}）{_context(exc)}：请修改模板。") from None
     except jinja2.UndefinedError as exc:

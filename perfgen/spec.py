@@ -8,10 +8,13 @@ parsed indicator values belong to `derive`.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import types
 import typing
+from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Union
 
 from pydantic import (
@@ -21,13 +24,15 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic.fields import FieldInfo
 
-from .errors import Finding, SpecError
-from .load import Number, PathKey, Source
+from .errors import Finding, PerfgenError, SpecError
+from .load import Number, PathKey, Source, load_source
 
 MONEY_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
@@ -75,9 +80,11 @@ def _as_percent(value: Any) -> Any:
         raise ValueError(f"「{value}」不是百分数：请写成 24% 或 24") from None
 
 
-Text = Annotated[str, BeforeValidator(_as_text)]
+Text = Annotated[str, BeforeValidator(_as_text), WithJsonSchema({"type": ["string", "number"]})]
 Money = Annotated[Decimal, BeforeValidator(_as_money), Field(ge=0)]
-Percent = Annotated[Decimal, BeforeValidator(_as_percent)]
+Percent = Annotated[
+    Decimal, BeforeValidator(_as_percent), WithJsonSchema({"type": ["number", "string"], "pattern": r"^\s*\d+(\.\d+)?\s*[%％]?\s*$"})
+]
 Year = Annotated[int, BeforeValidator(_as_year)]
 
 
@@ -106,11 +113,41 @@ class ValueParts(Model):
     unit: Text = Field("", alias="单位", description="单位列")
 
 
+class ChangeRate(Model):
+    """An 指标值 derived, not typed: (本年 − 上年) / 上年 of one figure of 财务数据, as a percentage.
+
+    本年 comes from this spec's 财务数据, 上年 from that of the spec named by 上年规格.
+    """
+
+    figure: Text = Field(alias="变动率", description="「财务数据」中的一项，例如 在职人员经费；指标值 = (本年 − 上年) / 上年")
+    places: int = Field(0, alias="小数位", ge=0, le=4, description="百分数保留几位小数（四舍五入），默认 0：21%、-7%")
+
+
+RATE_TAG = "·rate"
+
+
+def _value_shape(value: Any) -> str:
+    if not isinstance(value, dict):
+        return OTHER_TAG
+    return RATE_TAG if set(value) & set(model_keys(ChangeRate)) else MAPPING_TAG
+
+
+IndicatorValue = Annotated[
+    Union[
+        Annotated[ValueParts, Tag(MAPPING_TAG)],
+        Annotated[ChangeRate, Tag(RATE_TAG)],
+        Annotated[Text | None, Tag(OTHER_TAG)],
+    ],
+    Discriminator(_value_shape),
+]
+"""An 指标值: text as an officer says it, its long form 符号/值/单位, or a derived 变动率."""
+
+
 class Indicator(Model):
     """One 三级指标. In the spec: `- 名称: 指标值` on one line, with optional keys beside it."""
 
     name: Text = Field(alias="名称", description="三级指标名称")
-    value: by_shape(ValueParts, Text | None) = Field(None, alias="指标值", description="例如 ≥12个、=100%、文字")
+    value: IndicatorValue = Field(None, alias="指标值", description="例如 ≥12个、=100%、文字；或 {变动率: 在职人员经费}")
     description: Text | None = Field(None, alias="描述", description="绩效指标描述")
     basis: Text | None = Field(None, alias="依据", description="指标值确定依据")
     explanation: Text | None = Field(None, alias="解释", description="指标解释；不写时与上一行合并")
@@ -189,9 +226,24 @@ class Project(Model):
     notes: Outline | None = Field(None, alias="情况说明", description="绩效目标指标情况说明：小标题与段落")
 
 
+@dataclass(frozen=True)
+class PreviousYear:
+    """What a spec uses from the spec named by its 上年规格: that spec's year and 财务数据."""
+
+    path: str  # as shown in messages
+    year: int
+    figures: dict[str, Decimal]
+
+
 class Spec(Model):
     layout: Text = Field(alias="版式", description="用哪个版式生成文档，例如 河北-2020；也可写版式目录的相对路径")
     year: Year = Field(alias="年度")
+    previous_spec: Text | None = Field(
+        None, alias="上年规格", description="上一年度的规格文件（相对本文件的路径，例如 ../2019/部门.yaml），变动率据此计算"
+    )
+    figures: dict[Text, Money] = Field(
+        default_factory=dict, alias="财务数据", description="本年度的财务数据（例如 在职人员经费: 1234.5），供本年和下一年度计算变动率"
+    )
     department: Text = Field(alias="部门", description="部门（单位）名称")
     compiled_by: Text | None = Field(None, alias="编制单位", description="默认为部门名称")
     reviewed_by: Text | None = Field(None, alias="审核单位", description="例如 河北省财政厅")
@@ -206,6 +258,13 @@ class Spec(Model):
     goals: list[GoalItem] = Field(default_factory=list, alias="年度总体目标", description="目标1、目标2…编号自动生成")
     tasks: list[Task] = Field(default_factory=list, alias="年度主要任务", description="任务1、任务2…编号自动生成")
     indicators: Indicators = Field(default_factory=dict, alias="绩效指标", description="部门整体绩效指标")
+
+    _previous: PreviousYear | None = PrivateAttr(None)
+
+    @property
+    def previous_year(self) -> PreviousYear | None:
+        """The spec named by 上年规格, once `parse_spec` has read it (None when not named)."""
+        return self._previous
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,17 +285,52 @@ def model_keys(model: type[BaseModel]) -> list[str]:
 INDICATOR_OPTIONS = set(model_keys(Indicator)) - {"名称", "指标值"}
 
 
-def parse_spec(source: Source) -> Spec:
-    """Validate `source` as a `Spec`; raise `SpecError` listing every problem with its position."""
+def parse_spec(source: Source, *, previous: bool = True) -> Spec:
+    """Validate `source` as a `Spec`; raise `SpecError` listing every problem with its position.
+
+    With `previous`, the spec named by 上年规格 is read too (its own 上年规格 is not followed).
+    """
     if not isinstance(source.data, dict):
         raise SpecError.single(
             source.position(()), "S001", "规格文件的最外层应该是「键: 值」的映射（例如「部门: …」），而不是列表或单个值。"
         )
     data, aliases = _expand_indicators(source.data)
     try:
-        return Spec.model_validate(data)
+        spec = Spec.model_validate(data)
     except ValidationError as exc:
         raise SpecError([_finding(source, error, aliases) for error in exc.errors()]) from None
+    if previous and spec.previous_spec:
+        spec._previous = read_previous(spec.previous_spec, source)
+    return spec
+
+
+def read_previous(reference: str, source: Source) -> PreviousYear:
+    """Read the spec named by 上年规格 (relative to the spec's directory) for its 财务数据."""
+    where = source.position(("上年规格",))
+    path = Path(os.path.normpath(Path(source.path).parent / reference))
+    if not path.is_file():
+        raise SpecError.single(
+            where, "R001",
+            f"找不到上年规格「{reference}」（按本文件所在目录解析为 {path}）：请检查路径，"
+            f"它相对于本规格文件所在的目录，例如 ../{_year_hint(source)}/文件名.yaml。",
+        )  # fmt: skip
+    if path.resolve() == Path(source.path).resolve():
+        raise SpecError.single(where, "R001", "上年规格指向了本文件自己：请改为上一年度的规格文件。")
+    try:
+        spec = parse_spec(load_source(path, str(path)), previous=False)
+    except PerfgenError as exc:
+        intro = Finding(
+            where, "R002",
+            f"上年规格「{reference}」有 {len(exc.findings)} 个错误，无法读取上年的财务数据（错误见下）："
+            f"请先修正上年规格，或删去「上年规格」这一行并直接写出指标值。",
+        )  # fmt: skip
+        raise SpecError([intro, *exc.findings]) from None
+    return PreviousYear(str(path), spec.year, dict(spec.figures))
+
+
+def _year_hint(source: Source) -> str:
+    year = source.data.get("年度")
+    return str(int(year) - 1) if isinstance(year, Number) and year == year.to_integral_value() else "2019"
 
 
 def _expand_indicators(data: dict) -> tuple[dict, dict[PathKey, PathKey]]:
@@ -299,13 +393,15 @@ _MESSAGES = {
     "model_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
     "model_attributes_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
     "greater_than_equal": "「{label}」不能是负数。",
+    "less_than_equal": "「{label}」太大了：请参照说明填写。",
+    "int_from_float": "「{label}」应该是整数。",
     "none_required": "「{label}」应该留空。",
 }
 
 
 def _finding(source: Source, error: dict, aliases: dict[PathKey, PathKey]) -> Finding:
     loc = _input_loc(error["loc"])
-    where = aliases.get(loc, loc)
+    where = _written(loc, aliases)
     label = next((str(part) for part in reversed(loc) if isinstance(part, str)), "内容")
     kind = error["type"]
     if kind == "missing":
@@ -329,13 +425,21 @@ def _finding(source: Source, error: dict, aliases: dict[PathKey, PathKey]) -> Fi
     return Finding(source.position(where), "S004", message)
 
 
+def _written(loc: PathKey, aliases: dict[PathKey, PathKey]) -> PathKey:
+    """Where `loc` (in the expanded data) was written: the longest aliased prefix, mapped back."""
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in aliases:
+            return aliases[loc[:n]] + loc[n:]
+    return loc
+
+
 def _input_loc(loc: tuple) -> PathKey:
     """Drop the union-member tags pydantic adds to `loc` (e.g. 'str', 'ValueParts')."""
     return tuple(part for part in loc if isinstance(part, int) or not _is_union_tag(part))
 
 
 def _is_union_tag(part: str) -> bool:
-    return part in (MAPPING_TAG, OTHER_TAG, "str", "ValueParts") or (
+    return part in (MAPPING_TAG, OTHER_TAG, RATE_TAG, "str", "ValueParts", "ChangeRate") or (
         part.startswith(("dict[", "list[", "union[", "function-")) and part.isascii()
     )
 
@@ -354,41 +458,61 @@ def _describe(value: Any) -> str:
 
 def _allowed_keys(loc: PathKey) -> list[str]:
     """The keys a mapping at `loc` accepts, found by walking the model's annotations."""
-    target: Any = Spec
+    options: list[Any] = [Spec]
     for part in loc:
-        target = _step(target, part)
-        if target is None:
-            return []
-    target = _unwrap_model(target)
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        return model_keys(target)
-    return []
+        options = [found for option in options for found in options_of(_step(option, part))]
+    return list(dict.fromkeys(key for option in options if is_model(option) for key in model_keys(option)))
 
 
 def _step(target: Any, part: str | int) -> Any:
-    target = _unwrap_model(target)
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        for f in target.model_fields.values():
-            if part in field_names(f):
-                return f.annotation
+    """The annotation one level down from `target` at `part` (a key or a list index), or None."""
+    if is_model(target):
+        if isinstance(part, str):
+            for f in target.model_fields.values():
+                if part in field_names(f):
+                    return f.annotation
         return None
-    origin = typing.get_origin(target)
-    args = typing.get_args(target)
-    if origin in (list, dict) and args:
+    origin, args = typing.get_origin(target), typing.get_args(target)
+    if (origin is list and isinstance(part, int)) or (origin is dict and isinstance(part, str)):
         return args[-1]
     return None
 
 
-def _unwrap_model(target: Any) -> Any:
-    """Strip Optional / Union / Annotated until one model (or a container) remains."""
-    while True:
-        origin = typing.get_origin(target)
-        if origin is Annotated:
-            target = typing.get_args(target)[0]
-        elif origin in (Union, types.UnionType):
-            options = [a for a in typing.get_args(target) if a is not type(None)]
-            models = [a for a in options if isinstance(a, type) and issubclass(a, BaseModel)]
-            containers = [a for a in options if typing.get_origin(a) in (list, dict)]
-            target = (models or containers or options)[0]
-        else:
-            return target
+def options_of(target: Any) -> list[Any]:
+    """What a value of annotation `target` may be: Annotated stripped, unions (of models, e.g. an
+    指标值 mapping of 符号/值/单位 or 变动率/小数位, and of containers) flattened."""
+    origin = typing.get_origin(target)
+    if origin is Annotated:
+        return options_of(typing.get_args(target)[0])
+    if origin in (Union, types.UnionType):
+        return [option for arg in typing.get_args(target) for option in options_of(arg)]
+    return [] if target is None or target is type(None) else [target]
+
+
+def is_model(target: Any) -> bool:
+    return isinstance(target, type) and issubclass(target, BaseModel)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a spec (keys as written in a spec), for editors' completion and checks."""
+    schema = Spec.model_json_schema(by_alias=True)
+    definitions = schema["$defs"]
+    for definition in definitions.values():
+        definition.pop("description", None)  # the models' docstrings are for developers, in English
+    # An indicator is usually written short: 「名称: 指标值」 as its first key, options below it.
+    long_form = definitions["Indicator"]
+    value = {k: v for k, v in long_form["properties"]["指标值"].items() if k not in ("default", "title")}
+    options = {k: v for k, v in long_form["properties"].items() if k not in ("名称", "指标值")}
+    short_form = {"type": "object", "minProperties": 1, "properties": options, "additionalProperties": value}
+    definitions["Indicator"] = {"title": "三级指标", "anyOf": [long_form, short_form]}
+    for model in Model.__subclasses__():  # every alias of a field with several (财政拨款 / 财政资金)
+        properties = definitions.get(model.__name__, {}).get("properties", {})
+        for field in model.model_fields.values():
+            first, *others = field_names(field)
+            properties.update({other: properties[first] for other in others if first in properties})
+    return {
+        **schema,
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "perfgen 规格文件",
+        "description": "部门预算绩效文本的规格：perfgen check 检查，perfgen build 生成 Word 文档。",
+    }

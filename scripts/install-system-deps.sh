@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Install what perfgen needs outside Python: LibreOffice (layout engine for 目录 page numbers and
-# PDF) with its Python bridge, poppler (PDF checks in the tests) and the CJK fonts that
+# Install what perfgen needs outside Python: LibreOffice Writer (layout engine for 目录 page numbers and
+# PDF) with its Python bridge, Calc (opens the workbook in the tests), poppler (PDF checks) and the CJK fonts that
 # perfgen/fonts.conf maps the official fonts to. Idempotent; Debian/Ubuntu (apt-get).
 set -euo pipefail
 
-packages=(libreoffice-writer-nogui python3-uno poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-liberation)
+packages=(libreoffice-writer-nogui libreoffice-calc-nogui python3-uno poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-liberation)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -59,7 +59,8 @@ def page_text(pdf: Path, page: int) -> str:
 @pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
 def test_every_toc_entry_names_the_page_its_heading_is_on(spec, tmp_path, lo):
     built = build(Job(spec, Path(spec.stem)), tmp_path, Options(pdf=True), lo)
-    docx, pdf = built.outputs
+    docx, pdf = tmp_path / f"{spec.stem}.docx", tmp_path / f"{spec.stem}.pdf"
+    assert {docx, pdf} <= set(built.outputs)
     pages = int(next(line.split()[-1] for line in pdf_info(pdf) if line.startswith("Pages:")))
     assert all(f"—{n}—" in page_text(pdf, n) for n in range(2, pages + 1))  # 「— 2 —」…; none on the first page
     entries = toc_pages(docx)
@@ -83,7 +84,8 @@ def test_every_toc_entry_names_the_page_its_heading_is_on(spec, tmp_path, lo):
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.stem)
 def test_pdf_embeds_all_fonts_and_maps_the_official_ones(spec, tmp_path, lo):
-    pdf = build(Job(spec, Path(spec.stem)), tmp_path, Options(pdf=True), lo).outputs[1]
+    build(Job(spec, Path(spec.stem)), tmp_path, Options(pdf=True), lo)
+    pdf = tmp_path / f"{spec.stem}.pdf"
     report = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     assert report and all(line.split()[-5] == "yes" for line in report), report  # the 'emb' column
     names = " ".join(line.split()[0] for line in report)
@@ -118,6 +120,18 @@ def test_batch_with_one_broken_spec_builds_the_others(tmp_path):
     failed = [o for o in outcomes if o.failed]
     assert [o.job.spec.name for o in failed] == ["broken.yaml"]
     assert failed[0].findings[0].code == "Y003" and "括号" in failed[0].findings[0].message
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        [f"{e.stem}.docx" for e in EXAMPLES] + [f"{e.stem}.pdf" for e in EXAMPLES]
-    )
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {f"{e.stem}{suffix}" for e in EXAMPLES for suffix in (".docx", ".pdf", ".xlsx")} <= written
+    assert not any(name.startswith("broken") for name in written)
+
+
+def test_workbook_opens_in_libreoffice_calc(tmp_path):
+    spec = SPECS / "2022" / "xushui-ziranziyuan.yaml"
+    xlsx = next(p for p in build(Job(spec, Path("x")), tmp_path, Options(draft=True)).outputs if p.suffix == ".xlsx")
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path), str(xlsx)],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    rows = (tmp_path / "x.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[-1].startswith("合计") and "566.35" in rows[-1].split(",")

@@ -10,8 +10,9 @@ spec.loader.exec_module(make_templates)
 
 
 def test_committed_templates_are_up_to_date(tmp_path):
-    for directory, make in make_templates.TEMPLATES.items():
-        fresh = tmp_path / f"{directory}.docx"
-        make_templates.save(make(), fresh)
-        committed = ROOT / "templates" / directory / "template.docx"
-        assert fresh.read_bytes() == committed.read_bytes(), f"run `make templates` to regenerate {committed}"
+    for directory, files in make_templates.TEMPLATES.items():
+        for name, make in files.items():
+            fresh = tmp_path / f"{directory}-{name}"
+            make_templates.save(make(), fresh)
+            committed = ROOT / "templates" / directory / name
+            assert fresh.read_bytes() == committed.read_bytes(), f"run `make templates` to regenerate {committed}"

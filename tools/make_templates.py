@@ -23,12 +23,14 @@ from docx.shared import Mm, Pt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from perfgen.appendices import COUNT_WIDTH, DEPARTMENT_COLUMNS, INDICATOR_COLUMNS, TASK_COLUMNS, Column, summary_columns  # noqa: E402
 from perfgen.write import docx_bytes  # noqa: E402
 
 LATIN = "Times New Roman"
 FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
 BODY_PT, LINE_PT = 16, 28.95  # 3号; 22 lines on the 225 mm type area
 TEXT_WIDTH_MM = 210 - 28 - 26
+TEXT_WIDTH_LANDSCAPE_MM = 297 - 25 - 25
 FIXED_TIME = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 
@@ -116,6 +118,8 @@ def base_document():
     _style(doc, "表格标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
     _style(doc, "表格副标题", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
     _style(doc, "表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=None)
+    _style(doc, "附表编号", font=HEITI, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=None)
+    _style(doc, "表格数字", base="表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.RIGHT, line_pt=None)
     _style(doc, "表格正文", base="表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=None)
     _style(doc, "表格间隔", font=FANGSONG, size=1, line_pt=1)
     _style(doc, "页码", base=None, font=SONGTI, size=14, line_pt=None)
@@ -458,14 +462,90 @@ def henan_department():
     return doc
 
 
-TEMPLATES = {"hebei-2020": hebei_2020, "hebei-2022": hebei_2022, "henan-department": henan_department}
+# ---------------------------------------------------------------------------------------------
+# 附表: one landscape table per appendix kind, its columns taken from perfgen.appendices
+
+
+def appendix(columns: list[Column], *, counts: bool = False, total: bool = False):
+    """An appendix template: label, title, department line, then the table of `t` (a
+    perfgen.appendices.Table) — `columns` fixed, then (with `counts`) one repeated column per 一级."""
+    doc = base_document()
+    landscape(doc)
+    para(doc, "{{ t.label }}", "附表编号")
+    para(doc, "{{ t.title }}", "表格标题")
+    para(doc, "{{ doc.department }}　{{ doc.year }}年度　{{ t.unit }}", "表格副标题")
+    loop_cells = 3 if counts else 0  # {%tc for %} | repeated cell | {%tc endfor %}
+    unit = TEXT_WIDTH_LANDSCAPE_MM / (sum(c.width for c in columns) + loop_cells * COUNT_WIDTH)
+    widths = [c.width * unit for c in columns] + [COUNT_WIDTH * unit] * loop_cells
+    t = table(doc, widths, 7 if total else 4)
+    for c, column in enumerate(columns):
+        cell(t, 0, c, column.title)
+    fixed = len(columns)
+    header_rows(t, 1)
+    loop_row(t, 1, "{%tr for row in t.rows %}")
+    for c, column in enumerate(columns):
+        text = f"{{% vmerge row[{c}].merge %}}{{{{ row[{c}].shown }}}}" if column.merged else f"{{{{ row[{c}].text }}}}"
+        cell(t, 2, c, text, style=APPENDIX_STYLES[column.kind] if column.kind != "text" or column.width < 20 else "表格正文")
+    loop_row(t, 3, "{%tr endfor %}")
+    if counts:
+        for r, items in ((0, "t.count_titles"), (2, f"row[{fixed}:]")):
+            cell(t, r, fixed, f"{{%tc for item in {items} %}}")
+            cell(t, r, fixed + 1, "{{ item }}" if r == 0 else "{{ item.text }}", style="表格文字")
+            cell(t, r, fixed + 2, "{%tc endfor %}")
+    if total:
+        loop_row(t, 4, "{%tr if t.total %}")
+        for c, column in enumerate(columns):
+            cell(t, 5, c, f"{{{{ t.total[{c}].text }}}}", style=APPENDIX_STYLES[column.kind])
+        if counts:
+            cell(t, 5, fixed, "{%tc for item in t.total_counts %}")
+            cell(t, 5, fixed + 1, "{{ item.text }}")
+            cell(t, 5, fixed + 2, "{%tc endfor %}")
+        loop_row(t, 6, "{%tr endif %}")
+    return doc
+
+
+APPENDIX_STYLES = {"text": "表格文字", "money": "表格数字", "count": "表格文字"}
+
+
+def project_only(block):
+    """The template of `perfgen build --split`: one project's 绩效目标表 as its own document."""
+
+    def make():
+        doc = base_document()
+        block(doc)
+        return doc
+
+    return make
+
+
+def hebei_appendices(with_codes: bool) -> dict[str, object]:
+    return {
+        "appendix-1.docx": lambda: appendix(summary_columns(with_codes), counts=True, total=True),
+        "appendix-2.docx": lambda: appendix(INDICATOR_COLUMNS),
+    }
+
+
+TEMPLATES = {
+    "hebei-2020": {
+        "template.docx": hebei_2020,
+        "project.docx": project_only(lambda doc: hebei_2020_project(doc, "doc.projects")),
+        **hebei_appendices(with_codes=False),
+    },
+    "hebei-2022": {"template.docx": hebei_2022, "project.docx": project_only(hebei_2022_project), **hebei_appendices(with_codes=True)},
+    "henan-department": {
+        "template.docx": henan_department,
+        "appendix-1.docx": lambda: appendix(TASK_COLUMNS, total=True),
+        "appendix-2.docx": lambda: appendix(DEPARTMENT_COLUMNS),
+    },
+}
 
 
 def main() -> None:
-    for directory, make in TEMPLATES.items():
-        target = ROOT / "templates" / directory / "template.docx"
-        save(make(), target)
-        print(f"wrote {target.relative_to(ROOT)}")
+    for directory, files in TEMPLATES.items():
+        for name, make in files.items():
+            target = ROOT / "templates" / directory / name
+            save(make(), target)
+            print(f"wrote {target.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

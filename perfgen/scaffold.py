@@ -1,0 +1,123 @@
+"""`perfgen new`: a department's spec repository from the cookiecutter template in the package.
+
+The template (`scaffold_template/`) holds a README for budget staff, `.gitignore`, a pre-commit
+config running `perfgen check`, editor settings, and one example spec per built-in layout. Files
+with Chinese text to render live in `scaffold_template/templates/` and are `{% include %}`d by
+one-line stubs: cookiecutter copies a file it takes for binary without rendering it, and its
+detector takes mostly-CJK UTF-8 for binary; the example spec is chosen by 版式 the same way. This module is a thin orchestrator
+over cookiecutter's own steps (context → prompts → files) that generates into a temporary
+directory beside DIR and moves it into place, so a failure leaves nothing half-written, and adds the
+JSON Schema the spec's modeline and the editor settings point to.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2.ext import Extension
+
+from .errors import PerfgenError, Position
+
+TEMPLATE = Path(__file__).with_name("scaffold_template")
+SCHEMA_PATH = Path("schema") / "perfgen.schema.json"
+
+
+class ScaffoldError(PerfgenError):
+    """The repository cannot be created (target not empty, bad answer to a prompt)."""
+
+
+@dataclass(frozen=True)
+class Created:
+    directory: Path
+    spec: Path  # relative to `directory`
+    layout: str
+
+
+def layout_choices() -> list[str]:
+    """The layouts the template has an example spec for (the first is the default)."""
+    return list(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))["layout"])
+
+
+def create(directory: Path, *, no_input: bool = False, answers: dict[str, str] | None = None) -> Created:
+    """Create the repository at `directory` (absent or empty), prompting unless `no_input`;
+    `answers` become the prompts' defaults (e.g. {"layout": "河南-部门整体", "year": "2026"})."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_context, generate_files
+    from cookiecutter.prompt import prompt_for_config
+
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise ScaffoldError.single(Position(str(directory)), "N001", "目录已存在且不是空目录：请换一个新目录名，或先清空它。")
+    extra = {"year": str(datetime.date.today().year + 1), **(answers or {}), "_dir": directory.resolve().name or "specs"}
+    try:
+        context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=extra)
+        context["cookiecutter"] = prompt_for_config(context, no_input)
+        values = context["cookiecutter"]
+        _validate(values)
+        parent = directory.resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".perfgen-new-", dir=parent) as scratch:
+            generated = Path(generate_files(str(TEMPLATE), context, output_dir=scratch, accept_hooks=False))
+            write_schema(generated / SCHEMA_PATH)
+            if directory.exists():  # empty (perhaps the working directory): fill it
+                for child in generated.iterdir():
+                    shutil.move(str(child), str(directory / child.name))
+            else:
+                shutil.move(str(generated), str(directory))
+    except CookiecutterException as exc:
+        raise ScaffoldError.single(Position(str(TEMPLATE)), "N003", f"模板生成失败（{exc}）。") from None
+    except OSError as exc:
+        raise ScaffoldError.single(Position(str(directory)), "N004", f"无法创建（{exc.strerror}）：请检查路径和权限。") from None
+    except ValueError as exc:  # an answer cookiecutter refuses, e.g. a 版式 that is not offered
+        raise ScaffoldError.single(Position(str(directory)), "N002", f"输入有误（{exc}）：请按提示重新输入。") from None
+    spec = Path("specs") / values["year"] / f"{values['spec_name']}.yaml"
+    return Created(directory, spec, values["layout"])
+
+
+def _validate(values: dict[str, Any]) -> None:
+    problems = []
+    if not re.fullmatch(r"\d{4}", values["year"]):
+        problems.append(f"预算年度「{values['year']}」应是四位数字的年份，例如 2026")
+    if not re.fullmatch(r"[^\s/\\:*?\"<>|]+", values["spec_name"]) or values["spec_name"].startswith("."):
+        problems.append(f'规格文件名「{values["spec_name"]}」不能为空，也不能含空格或 / \\ : * ? " < > |')
+    if not values["department"].strip():
+        problems.append("部门名称不能为空")
+    if problems:
+        raise ScaffoldError.single(Position("perfgen new"), "N002", "；".join(problems) + "。")
+
+
+def write_schema(path: Path) -> None:
+    """Write the spec's JSON Schema (for editors: completion and inline errors) to `path`."""
+    from .spec import json_schema
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+class YamlScalarExtension(Extension):
+    """Jinja filter `yaml`: a prompt's answer as a YAML scalar that reads back as the same text
+    (plain when that is safe, else double-quoted), so a name with 「: 」 or 「#」 cannot break a spec."""
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters["yaml"] = yaml_scalar
+
+
+def yaml_scalar(value: Any, quote: bool = False) -> str:
+    from ruamel.yaml import YAML
+
+    text = str(value)
+    if not quote and text == text.strip() and "\n" not in text:
+        try:
+            loaded = YAML(typ="safe", pure=True).load(f"k: {text}")
+        except Exception:  # noqa: BLE001 - any parse failure means "quote it"
+            loaded = None
+        if isinstance(loaded, dict) and loaded.get("k") == text:
+            return text
+    return json.dumps(text, ensure_ascii=False)

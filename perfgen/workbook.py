@@ -1,0 +1,144 @@
+"""The workbook: every 附表 of a document as one sheet of an XLSX a finance bureau can sum and filter.
+
+XlsxWriter rather than openpyxl: perfgen only writes workbooks, XlsxWriter writes them faster, with
+formulas carrying cached results (so a viewer that does not recalculate still shows the 合计),
+and its output is byte-reproducible once the creation date is fixed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from decimal import Decimal
+
+import xlsxwriter
+
+from .appendices import Table
+
+HEADER_ROW = 2  # title, department line, then the header
+
+
+def workbook_bytes(tables: list[Table], department: str, year: int, when: datetime) -> bytes:
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    book.set_properties({"title": f"{department}{year}年绩效目标附表", "author": "perfgen", "created": when.replace(tzinfo=None)})
+    styles = _Styles(book)
+    for table in tables:
+        _sheet(book, styles, table, department, year)
+    book.close()
+    return out.getvalue()
+
+
+class _Styles:
+    def __init__(self, book):
+        base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter", "text_wrap": True}
+        self.title = book.add_format({"font_name": "宋体", "bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self.note = book.add_format({"font_name": "宋体", "font_size": 10})
+        self.note_right = book.add_format({"font_name": "宋体", "font_size": 10, "align": "right"})
+        self.header = book.add_format({**base, "bold": True, "align": "center", "bg_color": "#F2F2F2"})
+        self.text = book.add_format(base)
+        self.count = book.add_format({**base, "align": "center", "num_format": "0"})
+        self.total_text = book.add_format({**base, "bold": True, "align": "center"})
+        self.total_count = book.add_format({**base, "bold": True, "align": "center", "num_format": "0"})
+        self._book, self._money, self._percent = book, {}, {}
+
+    def money(self, places: int, total: bool = False):
+        key = (places, total)
+        if key not in self._money:
+            pattern = "#,##0" + ("." + "0" * places if places else "")
+            self._money[key] = self._book.add_format(
+                {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter", "num_format": pattern, "bold": total}
+            )
+        return self._money[key]
+
+    def percent(self, places: int):
+        if places not in self._percent:
+            pattern = "0" + ("." + "0" * places if places else "") + "%"
+            self._percent[places] = self._book.add_format(
+                {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter", "align": "center", "num_format": pattern}
+            )
+        return self._percent[places]
+
+
+def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> None:
+    sheet = book.add_worksheet(table.label or table.title[:31])
+    last_col = len(table.columns) - 1
+    sheet.merge_range(0, 0, 0, last_col, f"{table.label} {table.title}".strip(), styles.title)
+    sheet.set_row(0, 24)
+    sheet.write(1, 0, f"部门：{department}　年度：{year}", styles.note)
+    if table.unit:
+        sheet.write(1, last_col, table.unit, styles.note_right)
+    for c, column in enumerate(table.columns):
+        sheet.set_column(c, c, column.width)
+        sheet.write(HEADER_ROW, c, column.title, styles.header)
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
+    places = table.money_places
+    first = HEADER_ROW + 1
+    merged = _merged_runs(table)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if (r, c) in merged.covered:
+                continue
+            fmt, value = _formatted(styles, table, row, c, places)
+            if (r, c) in merged.starts:
+                end = merged.starts[(r, c)]
+                sheet.merge_range(first + r, c, first + end, c, None, fmt)
+            _write(sheet, first + r, c, value, fmt)
+    if table.total:
+        row = first + len(table.rows)
+        for c, (cell, column) in enumerate(zip(table.total, table.columns, strict=True)):
+            if column.kind in ("money", "count") and cell.number is not None:
+                letter = xlsxwriter.utility.xl_col_to_name(c)
+                fmt = styles.money(places, total=True) if column.kind == "money" else styles.total_count
+                cached = float(cell.number) if isinstance(cell.number, Decimal) else cell.number
+                sheet.write_formula(row, c, f"=SUM({letter}{first + 1}:{letter}{row})", fmt, cached)
+            else:
+                sheet.write(row, c, cell.text, styles.total_text)
+
+
+def _formatted(styles: _Styles, table: Table, row: list, c: int, places: int):
+    cell, kind = row[c], table.columns[c].kind
+    if kind == "money" and isinstance(cell.number, Decimal):
+        return styles.money(places), cell.number
+    if kind == "count" and cell.number is not None:
+        return styles.count, cell.number
+    if table.columns[c].title == "值" and _is_percent_value(row, c):
+        number = Decimal(cell.text) / 100
+        return styles.percent(max(0, -Decimal(cell.text).as_tuple().exponent)), number
+    return styles.text, cell.text
+
+
+def _is_percent_value(row: list, c: int) -> bool:
+    """The 值 of an indicator whose 单位 (the next column) is %."""
+    return c + 1 < len(row) and row[c + 1].text == "%" and bool(re.fullmatch(r"[+-]?\d+(\.\d+)?", row[c].text))
+
+
+def _write(sheet, row: int, col: int, value, fmt) -> None:
+    if isinstance(value, Decimal):
+        sheet.write_number(row, col, value, fmt)  # XlsxWriter writes a Decimal through its own repr
+    elif isinstance(value, int):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, value or "", fmt)
+
+
+class _Runs:
+    def __init__(self):
+        self.starts: dict[tuple[int, int], int] = {}  # (row, col) → last row of the merge
+        self.covered: set[tuple[int, int]] = set()
+
+
+def _merged_runs(table: Table) -> _Runs:
+    runs = _Runs()
+    for c in range(len(table.columns)):
+        start = None
+        for r, row in enumerate(table.rows + [[None] * len(table.columns)]):
+            cell = row[c]
+            if cell is not None and cell.merge == "continue" and start is not None:
+                runs.covered.add((r, c))
+                continue
+            if start is not None and r - 1 > start:
+                runs.starts[(start, c)] = r - 1
+            start = r if cell is not None and cell.merge == "restart" else None
+    return runs
