@@ -19,6 +19,7 @@ from .derive import Document, derive
 from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
 from .frameworks import frameworks
 from .layout import Layout, find_layout
+from .levels import apply_levels, config_overrides, read_overrides
 from .load import load_source
 from .office import INSTALL_HINT, Office, OfficeError
 from .office import available as office_available
@@ -78,7 +79,11 @@ def check(path: Path) -> Checked:
     source = load_source(path)
     spec = parse_spec(source)
     layout = find_layout(spec.layout, path.parent, source.position(("版式",)))
-    findings = [*source.findings, *run_checks(spec, source, layout)]
+    config, config_problems = config_overrides(path)
+    own, own_problems = read_overrides(source.data, source)
+    framework = spec.framework or layout.description.framework
+    checked = apply_levels(run_checks(spec, source, layout), framework, config, own)
+    findings = [*source.findings, *config_problems, *own_problems, *checked]
     if any(f.severity is Severity.ERROR for f in findings):
         raise SpecError(findings)
     return Checked(spec, layout, tuple(findings))

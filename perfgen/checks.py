@@ -12,24 +12,25 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .derive import change_rate, project_total
+from .derive import COMPARATORS, VALUE_PATTERN, change_rate, project_total
 from .errors import Finding, Severity
 from .frameworks import frameworks
 from .layout import Layout
 from .load import PathKey, Source
-from .spec import ChangeRate, GroupNote, Indicator, Project, Spec
+from .spec import ChangeRate, GroupNote, Indicator, Project, Spec, ValueParts
 
 PROJECT_LISTS = ("专项资金", "项目")
 MONTHS = ("3月底", "6月底", "10月底", "12月底")
-# Keys that feed derived values and are never shown themselves: every layout accepts them.
-DERIVATION_INPUTS = ("上年规格", "财务数据")
+# Keys that feed derived values or the checks and are never shown themselves: every layout accepts them.
+DERIVATION_INPUTS = ("上年规格", "财务数据", "规则级别")
 
 
 def run_checks(spec: Spec, source: Source, layout: Layout) -> list[Finding]:
     findings: list[Finding] = []
     rules = (
         layout_keys, required_keys, indicator_frameworks, group_notes, goal_names, spending_plans, project_codes,
-        stated_budgets, previous_year, change_rates,
+        stated_budgets, stated_task_totals, money_precision, duplicate_projects, coverage, indicator_values,
+        previous_year, change_rates,
     )  # fmt: skip
     for rule in rules:
         findings.extend(rule(spec, source, layout))
@@ -207,7 +208,7 @@ def previous_year(spec: Spec, source: Source, layout: Layout) -> Iterator[Findin
     previous = spec.previous_year
     if previous is not None and previous.year != spec.year - 1:
         yield _warning(
-            source, ("上年规格",), "R007",
+            source, ("上年规格",), "V007",
             f"上年规格「{spec.previous_spec}」的年度是 {previous.year}，本规格是 {spec.year}："
             f"请确认它指向 {spec.year - 1} 年度的规格文件（变动率按它计算）。",
         )  # fmt: skip
@@ -241,7 +242,7 @@ def change_rates(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding
         figure = item.value.figure
         if previous is None:
             yield _error(
-                source, loc, "R003",
+                source, loc, "V003",
                 f"「{item.name}」按变动率计算，需要上年的规格：请在「年度」下面加上「上年规格: ../{spec.year - 1}/文件名.yaml」"
                 f"（perfgen rollover 会自动加上），或直接写出指标值。",
             )  # fmt: skip
@@ -250,24 +251,104 @@ def change_rates(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding
         if now is None:
             known = f"已有：{'、'.join(spec.figures)}" if spec.figures else "本规格还没有「财务数据」"
             yield _error(
-                source, loc + ("变动率",), "R004",
+                source, loc + ("变动率",), "V004",
                 f"「{item.name}」要用本年「财务数据」中的「{figure}」，但没有找到（{known}）："
                 f"请在「财务数据:」下加上「{figure}: 本年数」，或改正名称。",
             )  # fmt: skip
         if before is None:
             yield _error(
-                source, loc + ("变动率",), "R005",
+                source, loc + ("变动率",), "V005",
                 f"上年规格 {previous.path} 的「财务数据」里没有「{figure}」：请在上年规格里补上上年数，或直接写出指标值。",
             )  # fmt: skip
         elif before == 0:
             yield _error(
-                source, loc + ("变动率",), "R006",
+                source, loc + ("变动率",), "V006",
                 f"上年的「{figure}」为 0（{previous.path}），无法计算变动率：请直接写出指标值。",
             )  # fmt: skip
         elif now == before and figure not in unchanged and change_rate(spec, item.value) is not None:
             unchanged.add(figure)
             yield _warning(
-                source, ("财务数据", figure), "R008",
+                source, ("财务数据", figure), "V008",
                 f"「{figure}」与上年相同（{now}），「{item.name}」为 0%：如果这是从上年结转（perfgen rollover）"
                 f"后还没有更新的数，请改为 {spec.year} 年度的数。",
             )  # fmt: skip
+
+
+def stated_task_totals(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """A 合计 written for a task must equal 财政资金 + 其他资金 exactly."""
+    for i, task in enumerate(spec.tasks):
+        total = project_total(task)
+        if task.total is not None and total is not None and task.total != total:
+            yield _error(
+                source, ("年度主要任务", i, "合计"), "M001",
+                f"合计 {task.total} 不等于 财政资金 {task.fiscal or 0} + 其他资金 {task.other or 0} = {total}：请核对金额（合计也可以不写，自动计算）。",
+            )  # fmt: skip
+
+
+MONEY_KEYS = ("财政拨款", "财政资金", "其他资金", "预算数", "合计")
+
+
+def money_precision(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """万元 with more than 6 decimals is finer than a 分: usually a unit mistake (元 typed as 万元)."""
+    lists = (("项目", spec.projects), ("专项资金", spec.special_funds), ("年度主要任务", spec.tasks))
+    for key, i in [(key, i) for key, items in lists for i in range(len(items))]:
+        written = source.data[key][i]
+        for name in MONEY_KEYS:
+            value = written.get(name)
+            if isinstance(value, Decimal) and -value.as_tuple().exponent > 6:
+                yield _warning(source, (key, i, name), "M002", f"「{name}」{value} 有 {-value.as_tuple().exponent} 位小数（万元到第 6 位即 1 分）：请确认单位是万元而不是元。")
+
+
+def duplicate_projects(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """Two projects with the same name or the same 项目编码 are a copy-paste mistake."""
+    seen: dict[tuple[str, str], PathKey] = {}
+    for loc, project in _projects(spec):
+        for code, what, value in (("D001", "名称", project.name), ("D002", "编码", project.code)):
+            if not value:
+                continue
+            first = seen.setdefault((what, value), loc)
+            if first != loc:
+                line = source.position(first + (what,)).line
+                yield _error(source, loc + (what,), code, f"项目{what}「{value}」与第 {line} 行的项目重复：请修改或合并这两个项目。")
+
+
+COVERAGE = (("C101", "产出指标"), ("C102", "效益指标"), ("C103", "满意度指标"), ("C104", "成本指标"))
+
+
+def coverage(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """Each project should have 产出 and 效益 (and 满意度; 成本 from 2021) indicators."""
+    framework = frameworks().get(spec.framework or layout.description.framework)
+    if framework is None:
+        return
+    for loc, project in _projects(spec):
+        present = {framework.canonical(level1) for level1 in project.indicators}
+        for code, level1 in COVERAGE:
+            if level1 in framework.levels and level1 not in present:
+                yield _warning(source, loc + ("绩效指标",), code, f"项目「{project.name}」没有设置{level1}：请补充，或在「规则级别」中关闭 {code}。")
+
+
+def indicator_values(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]:
+    """指标值: a rate above 100 % (292% is usually ≥92% misread), text with a % unit, a comparator
+    without a number."""
+    for loc, tree in _indicator_trees(spec):
+        for level1, level2s in tree.items():
+            for level2, group in level2s.items():
+                if isinstance(group, GroupNote):
+                    continue
+                for i, item in enumerate(group):
+                    yield from _value_findings(source, loc + (level1, level2, i, "指标值"), item)
+
+
+def _value_findings(source: Source, loc: PathKey, item: Indicator) -> Iterator[Finding]:
+    value = item.value
+    if isinstance(value, ValueParts):
+        if value.comparator in COMPARATORS and not value.number:
+            yield _error(source, loc, "I004", f"「{item.name}」的符号是「{value.comparator}」，但没有写「值」：定量指标必须有数值。")
+        elif not value.number and value.unit.strip() in ("%", "％", "百分比"):
+            yield _warning(source, loc, "I003", f"「{item.name}」是文字描述，却以「{value.unit}」为单位：请写出数值，或去掉百分号。")
+        return
+    if not isinstance(value, str):
+        return
+    match = VALUE_PATTERN.match(value)
+    if match and match["unit"].strip() in ("%", "％") and Decimal(match["num"]) > 100 and "率" in item.name:
+        yield _warning(source, loc, "I002", f"「{item.name}」的指标值 {value} 超过 100%：请确认是否笔误（例如把 ≥92% 写成了 292%）。")

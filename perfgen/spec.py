@@ -258,6 +258,9 @@ class Spec(Model):
     goals: list[GoalItem] = Field(default_factory=list, alias="年度总体目标", description="目标1、目标2…编号自动生成")
     tasks: list[Task] = Field(default_factory=list, alias="年度主要任务", description="任务1、任务2…编号自动生成")
     indicators: Indicators = Field(default_factory=dict, alias="绩效指标", description="部门整体绩效指标")
+    rule_levels: dict[Text, Text] = Field(
+        default_factory=dict, alias="规则级别", description="调整检查规则的级别，例如 C103: 关闭（错误 / 警告 / 关闭，见 docs/rules.md）"
+    )
 
     _previous: PreviousYear | None = PrivateAttr(None)
 
@@ -310,17 +313,17 @@ def read_previous(reference: str, source: Source) -> PreviousYear:
     path = Path(os.path.normpath(Path(source.path).parent / reference))
     if not path.is_file():
         raise SpecError.single(
-            where, "R001",
+            where, "V001",
             f"找不到上年规格「{reference}」（按本文件所在目录解析为 {path}）：请检查路径，"
             f"它相对于本规格文件所在的目录，例如 ../{_year_hint(source)}/文件名.yaml。",
         )  # fmt: skip
     if path.resolve() == Path(source.path).resolve():
-        raise SpecError.single(where, "R001", "上年规格指向了本文件自己：请改为上一年度的规格文件。")
+        raise SpecError.single(where, "V001", "上年规格指向了本文件自己：请改为上一年度的规格文件。")
     try:
         spec = parse_spec(load_source(path, str(path)), previous=False)
     except PerfgenError as exc:
         intro = Finding(
-            where, "R002",
+            where, "V002",
             f"上年规格「{reference}」有 {len(exc.findings)} 个错误，无法读取上年的财务数据（错误见下）："
             f"请先修正上年规格，或删去「上年规格」这一行并直接写出指标值。",
         )  # fmt: skip

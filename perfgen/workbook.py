@@ -77,7 +77,7 @@ def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> N
     first = HEADER_ROW + 1
     merged = _merged_runs(table)
     for r, row in enumerate(table.rows):
-        for c, cell in enumerate(row):
+        for c in range(len(row)):
             if (r, c) in merged.covered:
                 continue
             fmt, value = _formatted(styles, table, row, c, places)

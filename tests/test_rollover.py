@@ -170,7 +170,7 @@ def test_rolled_figures_left_unchanged_are_a_warning(tmp_path):
     rolled = target.read_text(encoding="utf-8")
     assert "  在职人员经费: 1000  # 【待核实：沿用 2020 年数】" in rolled
     target.write_text(rolled.replace("在职人员经费变动率: 21%", "在职人员经费变动率: {变动率: 在职人员经费}"), encoding="utf-8")
-    assert [(f.code, f.position.line) for f in check(target).warnings] == [("R008", 9)]
+    assert [(f.code, f.position.line) for f in check(target).warnings] == [("V008", 9)]
 
 
 def perfgen(*args, cwd=None):

@@ -55,7 +55,8 @@ def henan_pair(tmp_path: Path) -> Path:
 def minimal(tmp_path: Path, rows: str, *, figures: str = "", previous: str | None = None, year: int = 2020) -> Path:
     extra = (f"上年规格: {previous}\n" if previous else "") + (f"财务数据:\n{figures}" if figures else "")
     path = tmp_path / f"{year}.yaml"
-    path.write_text(MINIMAL_2020.format(year=year, extra=extra, rows=rows), encoding="utf-8")
+    text = MINIMAL_2020.format(year=year, extra=extra, rows=rows).rstrip("\n") + "\n"
+    path.write_text(text + "规则级别: {C102: 关闭, C103: 关闭}  # coverage is not what these tests are about\n", encoding="utf-8")
     return path
 
 
@@ -135,37 +136,37 @@ def codes(findings):
 
 def test_missing_previous_spec_is_an_error_at_its_key(tmp_path):
     findings = rate_findings(tmp_path, figures="  经费: 1\n", previous="../2019/none.yaml")
-    assert codes(findings) == [("R001", "错误", 3, 7)]
+    assert codes(findings) == [("V001", "错误", 3, 7)]
     assert "../2019/none.yaml" in findings[0].message and "相对于本规格文件所在的目录" in findings[0].message
 
 
 def test_broken_previous_spec_names_both_files(tmp_path):
     (tmp_path / "2019.yaml").write_text("年度: [\n", encoding="utf-8")
     findings = rate_findings(tmp_path, figures="  经费: 1\n", previous="2019.yaml")
-    assert [(f.position.path.endswith("2019.yaml"), f.code) for f in findings] == [(True, "Y003"), (False, "R002")]
+    assert [(f.position.path.endswith("2019.yaml"), f.code) for f in findings] == [(True, "Y003"), (False, "V002")]
     assert findings[1].position.line == 3 and "有 1 个错误" in findings[1].message
 
 
 def test_previous_spec_that_does_not_validate(tmp_path):
     (tmp_path / "2019.yaml").write_text("版式: 河北-2020\n年度: 2019\n部门: x\n财务数据: {经费: 多}\n", encoding="utf-8")
     findings = rate_findings(tmp_path, figures="  经费: 1\n", previous="2019.yaml")
-    assert {f.code for f in findings} == {"R002", "S004"}
+    assert {f.code for f in findings} == {"V002", "S004"}
     assert next(f for f in findings if f.code == "S004").position.line == 4
 
 
 def test_rate_without_previous_spec(tmp_path):
     findings = rate_findings(tmp_path, figures="  经费: 1\n")
-    assert codes(findings) == [("R003", "错误", 14, 20)]
+    assert codes(findings) == [("V003", "错误", 14, 20)]
     assert "上年规格" in findings[0].message
 
 
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("  其他: 1\n", "  经费: 1\n", [("R005", "错误", 15, 26)]),
-        ("  经费: 1\n", "  其他: 1\n", [("R004", "错误", 15, 26)]),
-        ("  经费: 0\n", "  经费: 5\n", [("R006", "错误", 15, 26)]),
-        ("  经费: 5\n", "  经费: 5\n", [("R008", "警告", 5, 7)]),
+        ("  其他: 1\n", "  经费: 1\n", [("V005", "错误", 15, 26)]),
+        ("  经费: 1\n", "  其他: 1\n", [("V004", "错误", 15, 26)]),
+        ("  经费: 0\n", "  经费: 5\n", [("V006", "错误", 15, 26)]),
+        ("  经费: 5\n", "  经费: 5\n", [("V008", "警告", 5, 7)]),
     ],
 )
 def test_figure_problems_point_at_the_rate(tmp_path, old, new, expected):
@@ -175,7 +176,7 @@ def test_figure_problems_point_at_the_rate(tmp_path, old, new, expected):
 
 def test_previous_spec_of_another_year_is_a_warning(tmp_path):
     minimal(tmp_path, "          - 数量: 1\n", figures="  经费: 4\n", year=2018)
-    assert codes(rate_findings(tmp_path, figures="  经费: 5\n", previous="2018.yaml")) == [("R007", "警告", 3, 7)]
+    assert codes(rate_findings(tmp_path, figures="  经费: 5\n", previous="2018.yaml")) == [("V007", "警告", 3, 7)]
 
 
 def test_misspelt_rate_key_gets_a_hint(tmp_path):
@@ -187,4 +188,4 @@ def test_cli_reports_a_missing_previous_spec_without_traceback(tmp_path):
     spec = minimal(tmp_path, "          - 经费变动率: {变动率: 经费}\n", figures="  经费: 1\n", previous="../2019/x.yaml")
     result = subprocess.run([sys.executable, "-m", "perfgen", "check", spec], check=False, capture_output=True, text=True)
     assert result.returncode == 1
-    assert f"{spec}:3:7: 错误 R001" in result.stderr and "Traceback" not in result.stderr
+    assert f"{spec}:3:7: 错误 V001" in result.stderr and "Traceback" not in result.stderr
