@@ -22,7 +22,7 @@ from .spec import ChangeRate, GroupNote, Indicator, Project, Spec, ValueParts
 PROJECT_LISTS = ("专项资金", "项目")
 MONTHS = ("3月底", "6月底", "10月底", "12月底")
 # Keys that feed derived values or the checks and are never shown themselves: every layout accepts them.
-DERIVATION_INPUTS = ("上年规格", "财务数据", "规则级别")
+DERIVATION_INPUTS = ("上年规格", "财务数据", "规则级别", "指标体系")
 
 
 def run_checks(spec: Spec, source: Source, layout: Layout) -> list[Finding]:
@@ -336,7 +336,15 @@ def indicator_values(spec: Spec, source: Source, layout: Layout) -> Iterator[Fin
                 if isinstance(group, GroupNote):
                     continue
                 for i, item in enumerate(group):
-                    yield from _value_findings(source, loc + (level1, level2, i, "指标值"), item)
+                    yield from _value_findings(source, _value_loc(source, loc + (level1, level2, i)), item)
+
+
+def _value_loc(source: Source, item_loc: PathKey) -> PathKey:
+    """Where an indicator's 指标值 was written: its own key, or the value of the short form's first key."""
+    written = source.data
+    for part in item_loc:
+        written = written[part]
+    return item_loc + ("指标值",) if "指标值" in written else item_loc + (next(iter(written)),)
 
 
 def _value_findings(source: Source, loc: PathKey, item: Indicator) -> Iterator[Finding]:

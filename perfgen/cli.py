@@ -85,28 +85,47 @@ class _NoBar:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def check(paths: tuple[Path, ...]) -> None:
-    """只检查规格文件，不生成文档。"""
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式（json 供编辑器和 CI 使用）")
+@click.option("--strict", is_flag=True, help="有警告也返回失败（退出码 1）")
+def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """只检查规格文件，不生成文档：列出全部问题（文件:行:列），并给出汇总。"""
+    import json
+
     from .build import check as check_one
     from .build import find_jobs
+    from .errors import Severity
 
     findings: list[Finding] = []
     try:
         jobs = find_jobs(list(paths))
     except PerfgenError as exc:
-        _print_findings(exc.findings)
-        sys.exit(EXIT_INPUT)
-    errors = 0
+        jobs, findings = [], list(exc.findings)
     for job in jobs:
         try:
             findings.extend(check_one(job.spec).warnings)
         except PerfgenError as exc:
-            errors += len(exc.findings)
             findings.extend(exc.findings)
-    _print_findings(sorted(findings, key=Finding.sort_key))
+    findings.sort(key=Finding.sort_key)
+    errors = sum(f.severity is Severity.ERROR for f in findings)
     warnings = len(findings) - errors
-    click.echo(f"{errors} 个错误，{warnings} 个警告。")
-    sys.exit(EXIT_INPUT if errors else 0)
+    if fmt == "json":
+        payload = {
+            "files": len(jobs),
+            "errors": errors,
+            "warnings": warnings,
+            "findings": [
+                {
+                    "path": f.position.path, "line": f.position.line, "column": f.position.column,
+                    "severity": "error" if f.severity is Severity.ERROR else "warning", "code": f.code, "message": f.message,
+                }
+                for f in findings
+            ],
+        }  # fmt: skip
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        _print_findings(findings)
+        click.echo(f"{errors} 个错误，{warnings} 个警告。")
+    sys.exit(EXIT_INPUT if errors or (strict and warnings) else 0)
 
 
 @main.command()
