@@ -70,7 +70,7 @@ def layout_keys(spec: Spec, source: Source, layout: Layout) -> Iterator[Finding]
         yield from unused(project, loc, shown.project)
         for level1, level2s in project.get("绩效指标", {}).items():
             for level2, items in level2s.items():
-                for i, item in enumerate(items):
+                for i, item in enumerate(items if isinstance(items, list) else []):
                     options = {k: v for k, v in list(item.items())[1:]} if "名称" not in item else item
                     yield from unused(options, loc + ("绩效指标", level1, level2, i), [*shown.indicator, "名称", "指标值"])
 

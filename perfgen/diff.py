@@ -355,7 +355,7 @@ def _indicators(section: str, subject: str, old: Indicators, new: Indicators) ->
     before, after = _rows(old), _rows(new)
     gone = {key: row for key, row in before.items() if key not in after}
     came = {key: row for key, row in after.items() if key not in before}
-    for key, row in list(came.items()):
+    for key in list(came):
         origin = next((k for k in gone if k[2] == key[2] and key[2]), None)
         if origin is not None:
             yield Change(section, subject, _path(key), "moved", f"指标「{key[2]}」移到「{key[0]}/{key[1]}」（原在「{origin[0]}/{origin[1]}」）",

@@ -86,13 +86,13 @@ def _read_text(path: Path, shown: str) -> str:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise SourceError.single(
-                Position(shown), "Y001", f"文件过大（{size // 1024} KB，上限 {MAX_FILE_BYTES // 1024} KB）：请检查是否选错了文件。"
+                Position(shown, 1, 1), "Y001", f"文件过大（{size // 1024} KB，上限 {MAX_FILE_BYTES // 1024} KB）：请检查是否选错了文件。"
             )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SourceError.single(Position(shown), "Y001", "找不到该文件：请检查路径和文件名是否正确。") from None
     except PermissionError:
-        raise SourceError.single(Position(shown), "Y001", "没有权限读取该文件：请检查文件权限。") from None
+        raise SourceError.single(Position(shown, 1, 1), "Y001", "没有权限读取该文件：请检查文件权限。") from None
     except IsADirectoryError:
         raise SourceError.single(Position(shown), "Y001", "这是一个目录，不是规格文件：请指定 .yaml 文件。") from None
     try:

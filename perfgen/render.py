@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import jinja2
+import docx
 from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
@@ -68,16 +69,16 @@ def render(template_path: Path, document: Document, extra: dict | None = None) -
         template = _Template(str(template_path))
         template.render({"doc": document, **(extra or {})}, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError.single(where, "R001", f"模板语法错误（{exc.message}）{_context(exc)}：请修改模板。") from None
+        raise _error(template_path, "R001", f"模板语法错误（{exc.message}）", exc, "请修改模板。") from None
     except jinja2.UndefinedError as exc:
-        raise RenderError.single(where, "R002", f"模板使用了不存在的变量（{exc.message}）{_context(exc)}：请对照 docs/layouts.md 修改模板。") from None
+        raise _error(template_path, "R002", f"模板使用了不存在的变量（{exc.message}）", exc, "请对照 docs/layouts.md 修改模板。") from None
     except SecurityError as exc:
-        raise RenderError.single(where, "R003", f"模板试图执行不安全的操作（{exc}）{_context(exc)}，已拒绝。") from None
+        raise _error(template_path, "R003", f"模板试图执行不安全的操作（{exc}），已拒绝", exc, "请删除这个标签。") from None
     except jinja2.TemplateError as exc:
-        raise RenderError.single(where, "R004", f"模板渲染失败（{exc}）{_context(exc)}：请修改模板。") from None
+        raise _error(template_path, "R004", f"模板渲染失败（{exc}）", exc, "请修改模板。") from None
     except _BrokenXml as exc:
         raise RenderError.single(where, "R005", f"模板渲染后不是有效的 Word 文档（{exc}）：请检查模板中标签的位置。") from None
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a docx, a broken zip, a missing part …
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a docx, a broken zip …
         raise RenderError.single(where, "R006", f"无法读取模板（{exc}）：请确认它是用 Word 保存的 .docx 文件。") from None
     _fill_empty_cells(template.docx)
     return template.docx
@@ -90,7 +91,30 @@ def _fill_empty_cells(docx: DocxDocument) -> None:
             tc.append(parse_xml(f"<w:p {nsdecls('w')}/>"))
 
 
-def _context(exc: Exception) -> str:
-    """The template text around the failing tag, as docxtpl collects it."""
+def _error(template_path: Path, code: str, what: str, exc: Exception, fix: str) -> RenderError:
+    return RenderError.single(Position(str(template_path)), code, f"{what}{_where(template_path, exc)}：{fix}")
+
+
+def _where(template_path: Path, exc: Exception) -> str:
+    """Where in the template the failing tag is: docxtpl's context for syntax errors, else the
+    paragraph or table cell holding the name the error message quotes."""
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
-    return f"，出错位置附近的内容：「{' '.join(lines)[:120]}」" if lines else ""
+    if lines:
+        return f"，出错位置附近的内容：「{' '.join(lines)[:120]}」"
+    names = re.findall(r"'([A-Za-z_][A-Za-z0-9_]*)'", str(exc))
+    for place, text in _places(template_path):
+        if any(name in text for name in names):
+            return f"，位置：{place}「{text[:80]}」"
+    return ""
+
+
+def _places(template_path: Path):
+    """(where, text) of every paragraph and table cell of a template, in document order."""
+    document = docx.Document(str(template_path))
+    for n, block in enumerate(document.element.body.iterchildren(), 1):
+        if block.tag == qn("w:p"):
+            yield f"正文第 {n} 段", "".join(t.text or "" for t in block.iter(qn("w:t")))
+        elif block.tag == qn("w:tbl"):
+            for r, row in enumerate(block.iter(qn("w:tr")), 1):
+                for c, cell in enumerate(row.iter(qn("w:tc")), 1):
+                    yield f"正文第 {n} 块表格第 {r} 行第 {c} 格", "".join(t.text or "" for t in cell.iter(qn("w:t")))

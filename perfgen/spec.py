@@ -46,7 +46,17 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+MONEY_LIMIT = Decimal("1e12")  # 万元: a trillion 万元 is beyond any budget, so a typo or a unit mix-up
+
+
 def _as_money(value: Any) -> Any:
+    amount = _money_value(value)
+    if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
+        raise ValueError(f"「{value}」超出了金额的合理范围：请检查数字和单位（万元）")
+    return amount
+
+
+def _money_value(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("金额应该是数字（单位：万元），例如 48.36")
     if isinstance(value, Number):

@@ -1,0 +1,62 @@
+"""A layout's template is not trusted: broken or hostile tags give a clear error, never run code."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from perfgen.build import Job, build
+from perfgen.errors import RenderError
+from perfgen.layout import templates_root
+
+from conftest import ROOTS
+
+
+def layout_with_paragraph(tmp_path: Path, text: str) -> Path:
+    """A copy of 河北-2020 whose template has one more paragraph, and a spec that uses it."""
+    own = tmp_path / "layouts" / "bad"
+    shutil.copytree(templates_root() / "hebei-2020", own)
+    template = Document(own / "template.docx")
+    template.add_paragraph(text)
+    template.save(own / "template.docx")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text((ROOTS / "minimal" / "spec.yaml").read_text(encoding="utf-8").replace("版式: 河北-2020", "版式: ./layouts/bad"), encoding="utf-8")
+    return spec
+
+
+@pytest.mark.parametrize(
+    ("tag", "code", "words"),
+    [
+        ("{{ ''.__class__.__mro__ }}", "R003", "不安全"),
+        ("{{ doc.__class__.__init__.__globals__ }}", "R003", "不安全"),
+        ("{% if doc.year %}未闭合", "R001", "语法"),
+        ("{{ doc.no_such_field }}", "R002", "no_such_field"),
+        ("{{ doc.year | no_such_filter }}", "R001", "no_such_filter"),
+    ],
+)
+def test_hostile_or_broken_tags(tmp_path, tag, code, words):
+    spec = layout_with_paragraph(tmp_path, tag)
+    with pytest.raises(RenderError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    (finding,) = exc.value.findings
+    assert finding.code == code and words in finding.message
+    assert finding.position.path.endswith("template.docx")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_reports_template_errors_without_traceback(tmp_path):
+    spec = layout_with_paragraph(tmp_path, "正文 {{ doc.no_such_field }} 结束")
+    result = subprocess.run([sys.executable, "-m", "perfgen", "build", str(spec), "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "template.docx: 错误 R002" in result.stderr and "正文" in result.stderr  # names the template and the paragraph
+
+
+def test_template_that_is_not_a_docx(tmp_path):
+    spec = layout_with_paragraph(tmp_path, "x")
+    (tmp_path / "layouts" / "bad" / "template.docx").write_bytes(b"not a zip")
+    with pytest.raises(RenderError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    assert exc.value.findings[0].code == "R006"
