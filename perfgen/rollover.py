@@ -81,14 +81,14 @@ def rollover(spec_path: Path, year: int, target: Path | None = None, *, force: b
     shown_year = source.position(("年度",))
     if year <= spec.year:
         raise RolloverError.single(
-            shown_year, "R010", f"新年度 {year} 不晚于本规格的年度 {spec.year}：--year 应是之后的年份，例如 {spec.year + 1}。"
+            shown_year, "O001", f"新年度 {year} 不晚于本规格的年度 {spec.year}：--year 应是之后的年份，例如 {spec.year + 1}。"
         )
     target = target or default_target(spec_path, year)
     if target.resolve() == spec_path.resolve():
-        raise RolloverError.single(Position(str(target)), "R011", "输出文件就是原规格文件：请用 -o 指定另一个文件。")
+        raise RolloverError.single(Position(str(target)), "O002", "输出文件就是原规格文件：请用 -o 指定另一个文件。")
     if target.exists() and not force:
         raise RolloverError.single(
-            Position(str(target)), "R011", "该文件已存在，未覆盖：确认要覆盖请加 --force，或用 -o 指定另一个文件。"
+            Position(str(target)), "O002", "该文件已存在，未覆盖：确认要覆盖请加 --force，或用 -o 指定另一个文件。"
         )
     text = spec_path.read_text(encoding="utf-8-sig")
     yaml, exact = _yaml_for(text)

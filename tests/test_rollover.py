@@ -147,7 +147,7 @@ def test_refuses_to_overwrite_without_force(tmp_path):
     target.write_text("已有内容\n", encoding="utf-8")
     with pytest.raises(PerfgenError) as exc:
         rollover(spec, 2021)
-    assert exc.value.findings[0].code == "R011" and "--force" in exc.value.findings[0].message
+    assert exc.value.findings[0].code == "O002" and "--force" in exc.value.findings[0].message
     assert target.read_text(encoding="utf-8") == "已有内容\n"
     rollover(spec, 2021, force=True)
     assert target.read_text(encoding="utf-8").startswith("# yaml-language-server")
@@ -158,7 +158,7 @@ def test_year_must_be_later(tmp_path):
     with pytest.raises(PerfgenError) as exc:
         rollover(spec, 2020)
     finding = exc.value.findings[0]
-    assert (finding.code, finding.position.line, finding.position.column) == ("R010", 5, 5)
+    assert (finding.code, finding.position.line, finding.position.column) == ("O001", 5, 5)
 
 
 def test_rolled_figures_left_unchanged_are_a_warning(tmp_path):
@@ -186,7 +186,7 @@ def test_cli(tmp_path):
     assert "specs/2021/chengde-gaoxin-guotu.yaml（2021 年度）" in result.stdout
     assert "【待核实：…】" in result.stdout and "specs/2021/chengde-gaoxin-guotu.yaml:2:" in result.stdout
     again = perfgen("rollover", spec, "--year", "2021", cwd=tmp_path)
-    assert again.returncode == 1 and "R011" in again.stderr and "Traceback" not in again.stderr
+    assert again.returncode == 1 and "O002" in again.stderr and "Traceback" not in again.stderr
     assert perfgen("rollover", spec, cwd=tmp_path).returncode == 2  # --year is required
     assert perfgen("rollover", spec, "--year", "20x1", cwd=tmp_path).returncode == 2
     missing = perfgen("rollover", tmp_path / "none.yaml", "--year", "2021")
