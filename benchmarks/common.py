@@ -26,21 +26,33 @@ def timed(command: list[str], repeat: int = 5, env: dict | None = None) -> float
     return statistics.median(samples)
 
 
-def context_json(spec: Path, target: Path) -> Path:
-    """Write the derived context of `spec` as JSON (what a raw docxtpl render would be given)."""
+def baseline_jobs(spec: Path, directory: Path) -> Path:
+    """The renders a raw docxtpl generator would do for `spec` (main document and 附表), with
+    perfgen's derived contexts, as the JSON job list `raw_docxtpl.py` takes."""
+    from perfgen.appendices import Options, appendix_tables
     from perfgen.build import check
     from perfgen.derive import derive
+    from perfgen.frameworks import frameworks
 
     checked = check(spec)
-    document = derive(checked.spec, checked.layout)
-    target.write_text(json.dumps({"doc": dataclasses.asdict(document)}, ensure_ascii=False, default=str), encoding="utf-8")
+    layout = checked.layout
+    document = derive(checked.spec, layout)
+    context = {"doc": dataclasses.asdict(document)}
+    jobs = [{"template": str(layout.template_path), "context": context, "out": str(directory / "raw.docx")}]
+    framework = frameworks()[checked.spec.framework or layout.description.framework]
+    options = Options(framework.level1_names(), "编码" in layout.description.fields.project)
+    tables = appendix_tables(document, [a.kind for a in layout.description.appendices], options)
+    for appendix, table in zip(layout.description.appendices, tables, strict=True):
+        table_context = {**dataclasses.asdict(table), "count_titles": table.count_titles, "total_counts": [dataclasses.asdict(c) for c in table.total_counts]}
+        rows = [[{**dataclasses.asdict(c), "shown": c.shown} for c in row] for row in table.rows]
+        jobs.append({
+            "template": str(layout.directory / appendix.template),
+            "context": {**context, "t": {**table_context, "rows": rows}},
+            "out": str(directory / f"raw-{table.label}.docx"),
+        })  # fmt: skip
+    target = directory / f"{spec.stem}-jobs.json"
+    target.write_text(json.dumps(jobs, ensure_ascii=False, default=str), encoding="utf-8")
     return target
-
-
-def template_of(spec: Path) -> Path:
-    from perfgen.build import check
-
-    return check(spec).layout.template_path
 
 
 def report(name: str, measured: float, bound: str, ok: bool, detail: str) -> dict:

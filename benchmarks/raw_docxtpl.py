@@ -1,9 +1,10 @@
-"""Baseline for the benchmarks: a plain docxtpl render of an already-derived context (JSON).
+"""Baseline for the benchmarks: plain docxtpl renders of already-derived contexts.
 
-usage: raw_docxtpl.py CONTEXT.json TEMPLATE.docx OUT.docx
+usage: raw_docxtpl.py JOBS.json   (a list of {"template": …, "context": {…}, "out": …})
 
 This is the least any docxtpl-based generator must do for the same content: start Python, import
-docxtpl, render, save. perfgen's own `{% vmerge %}` tag is dropped (it only sets cell merges).
+docxtpl, render each template (the main document and its 附表), save. perfgen's own
+`{% vmerge %}` tag is dropped (it only sets cell merges).
 """
 
 import json
@@ -19,12 +20,12 @@ class Template(DocxTemplate):
 
 
 def main() -> None:
-    context_path, template_path, out = sys.argv[1:4]
-    with open(context_path, encoding="utf-8") as fh:
-        context = json.load(fh)
-    template = Template(template_path)
-    template.render(context, autoescape=True)
-    template.save(out)
+    with open(sys.argv[1], encoding="utf-8") as fh:
+        jobs = json.load(fh)
+    for job in jobs:
+        template = Template(job["template"])
+        template.render(job["context"], autoescape=True)
+        template.save(job["out"])
 
 
 if __name__ == "__main__":

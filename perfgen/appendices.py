@@ -52,6 +52,8 @@ class Table:
 
     @property
     def total_counts(self) -> list[Cell]:
+        if not self.total:
+            return []
         return [cell for cell, c in zip(self.total, self.columns, strict=True) if c.kind == "count"]
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -32,7 +33,7 @@ STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
 
 class _Template(DocxTemplate):
     def patch_xml(self, src_xml: str) -> str:
-        return VMERGE.sub(_vmerge, super().patch_xml(src_xml))
+        return _patched(src_xml)
 
     def fix_tables(self, xml: str):
         try:
@@ -46,14 +47,30 @@ class _BrokenXml(Exception):
     pass
 
 
+@lru_cache(maxsize=64)
+def _patched(src_xml: str) -> str:
+    """docxtpl's clean-up of a part's XML into Jinja source, plus `{% vmerge %}`; the same
+    template part in a batch is patched once."""
+    return VMERGE.sub(_vmerge, DocxTemplate.patch_xml(None, src_xml))
+
+
 def _vmerge(match: re.Match) -> str:
     cell = match.group(1) + match.group(3)
     cell = re.sub(r"<w:vMerge[^>]*/>", "", cell, count=1)
     return re.sub(r"(<w:tcPr[^>]*>)", r'\1<w:vMerge w:val="{{ %s }}"/>' % match.group(2), cell, count=1)
 
 
+class _Environment(SandboxedEnvironment):
+    """The sandbox, remembering compiled template parts: a batch renders the same ones often."""
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one environment lives as long as the process
+    def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+        return super().from_string(source, globals, template_class)
+
+
+@lru_cache(maxsize=1)
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    return _Environment(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         finalize=lambda value: "" if value is None else value,

@@ -108,6 +108,11 @@ def test_a_dead_libreoffice_is_restarted(tmp_path, lo):
     assert all(page.isdigit() for _, page in toc_pages(docx))
 
 
+def libreoffices() -> set[str]:
+    out = subprocess.run(["pgrep", "-f", "soffice.bin.*perfgen-lo-"], capture_output=True, text=True).stdout
+    return set(out.split())
+
+
 def test_batch_with_one_broken_spec_builds_the_others(tmp_path):
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -116,7 +121,9 @@ def test_batch_with_one_broken_spec_builds_the_others(tmp_path):
     (specs / "broken.yaml").write_text("版式: 河北-2020\n年度: [\n", encoding="utf-8")
     from perfgen.build import find_jobs
 
+    before = libreoffices()
     outcomes = list(build_many(find_jobs([specs]), tmp_path / "out", Options(pdf=True), workers=2))
+    assert libreoffices() == before  # the batch's LibreOffices are gone
     failed = [o for o in outcomes if o.failed]
     assert [o.job.spec.name for o in failed] == ["broken.yaml"]
     assert failed[0].findings[0].code == "Y003" and "括号" in failed[0].findings[0].message
