@@ -506,6 +506,27 @@ def is_model(target: Any) -> bool:
     return isinstance(target, type) and issubclass(target, BaseModel)
 
 
+def _framework_levels(indicators: dict[str, Any]) -> dict[str, Any]:
+    """Every 一级 name of every 指标体系 (aliases too) with its 二级 names, so an editor completes
+    them; a name outside all of them is left to `perfgen check` (F002/F003), which knows the spec's
+    指标体系 and suggests the closest name."""
+    from .frameworks import frameworks
+
+    group = indicators["additionalProperties"]["additionalProperties"]
+    level1s: dict[str, set[str]] = {}
+    for framework in frameworks().values():
+        for level1, level2s in framework.levels.items():
+            names = {*level2s, *(alias for alias, canonical in framework.aliases.items() if canonical in level2s)}
+            for written in (level1, *(a for a, c in framework.aliases.items() if c == level1)):
+                level1s.setdefault(written, set()).update(names)
+    return {
+        "properties": {
+            level1: {"type": "object", "title": "一级指标", "properties": {name: {**group, "title": "二级指标"} for name in sorted(level2s)}}
+            for level1, level2s in sorted(level1s.items())
+        }
+    }
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a spec (keys as written in a spec), for editors' completion and checks."""
     schema = Spec.model_json_schema(by_alias=True)
@@ -523,6 +544,8 @@ def json_schema() -> dict[str, Any]:
         for field in model.model_fields.values():
             first, *others = field_names(field)
             properties.update({other: properties[first] for other in others if first in properties})
+    for owner in (schema, definitions["Project"]):  # 一级 → 二级 names offered by editors
+        owner["properties"]["绩效指标"] = {**owner["properties"]["绩效指标"], **_framework_levels(owner["properties"]["绩效指标"])}
     return {
         **schema,
         "$schema": "https://json-schema.org/draft/2020-12/schema",
