@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class Office:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
+        self._scratch: Path | None = None  # LibreOffice's profile and temporary files, removed at close
 
     def __enter__(self) -> Office:
         self.warm_up()
@@ -65,7 +67,13 @@ class Office:
         python = uno_python()
         if python is None:
             raise OfficeError("LibreOffice (soffice and python3-uno) is not installed")
-        env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "SAL_USE_VCLPLUGIN": "svp"}
+        if self._scratch is None:
+            self._scratch = Path(tempfile.mkdtemp(prefix="perfgen-lo-"))
+            (self._scratch / "tmp").mkdir()
+        env = {
+            **os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "SAL_USE_VCLPLUGIN": "svp",
+            "PERFGEN_LO_PROFILE": str(self._scratch / "profile"), "TMPDIR": str(self._scratch / "tmp"),
+        }  # fmt: skip
         return subprocess.Popen(
             [python, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             text=True, encoding="utf-8", env=env,
@@ -105,3 +113,6 @@ class Office:
             except (OSError, subprocess.TimeoutExpired):
                 self._process.kill()
             self._process = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None

@@ -91,7 +91,8 @@ def _as_percent(value: Any) -> Any:
 
 
 Text = Annotated[str, BeforeValidator(_as_text), WithJsonSchema({"type": ["string", "number"]})]
-Money = Annotated[Decimal, BeforeValidator(_as_money), Field(ge=0)]
+MONEY_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]}
+Money = Annotated[Decimal, BeforeValidator(_as_money), Field(ge=0), WithJsonSchema(MONEY_SCHEMA)]
 Percent = Annotated[
     Decimal, BeforeValidator(_as_percent), WithJsonSchema({"type": ["number", "string"], "pattern": r"^\s*\d+(\.\d+)?\s*[%％]?\s*$"})
 ]

@@ -61,12 +61,15 @@ def _die_with_parent() -> None:
 
 class Office:
     def __init__(self) -> None:
-        self.profile = Path(tempfile.mkdtemp(prefix="perfgen-lo-"))
+        given = os.environ.get("PERFGEN_LO_PROFILE")  # owned by perfgen, which removes it
+        self.owned = not given
+        self.profile = Path(given) if given else Path(tempfile.mkdtemp(prefix="perfgen-lo-"))
         self.process: subprocess.Popen | None = None
         self.desktop = None
+        self.pipe = ""
 
     def start(self) -> None:
-        pipe = f"perfgen-{uuid.uuid4().hex}"
+        self.pipe = pipe = f"perfgen-{uuid.uuid4().hex}"
         self.process = subprocess.Popen(
             [
                 _soffice(), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
@@ -95,19 +98,23 @@ class Office:
             pass
         if self.process is not None:
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        self.desktop = self.process = None
+                self.process.wait()
+        self._forget()
 
     def close(self) -> None:
-        """End of the batch: no document is open and the profile is thrown away, so soffice is
-        killed rather than asked to shut down (which takes a second)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
+        self.stop()
+        if self.owned:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    def _forget(self) -> None:
+        """Drop the connection; a killed soffice leaves its pipe's socket file behind."""
+        if self.pipe:
+            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self.pipe}").unlink(missing_ok=True)
         self.desktop = self.process = None
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self.pipe = ""
 
     def _load(self, path: str):
         url = Path(path).resolve().as_uri()
