@@ -73,6 +73,7 @@ class Office:
         env = {
             **os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "SAL_USE_VCLPLUGIN": "svp",
             "PERFGEN_LO_PROFILE": str(self._scratch / "profile"), "TMPDIR": str(self._scratch / "tmp"),
+            "PERFGEN_LO_PIPE_PREFIX": f"{self._scratch.name}-",
         }  # fmt: skip
         return subprocess.Popen(
             [python, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -115,4 +116,6 @@ class Office:
             self._process = None
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
+            for leftover in Path("/tmp").glob(f"OSL_PIPE_*_{self._scratch.name}-*"):  # of a worker that was killed
+                leftover.unlink(missing_ok=True)
             self._scratch = None

@@ -69,7 +69,7 @@ class Office:
         self.pipe = ""
 
     def start(self) -> None:
-        self.pipe = pipe = f"perfgen-{uuid.uuid4().hex}"
+        self.pipe = pipe = f"{os.environ.get('PERFGEN_LO_PIPE_PREFIX', 'perfgen-')}{uuid.uuid4().hex}"
         self.process = subprocess.Popen(
             [
                 _soffice(), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
