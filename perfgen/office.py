@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +21,7 @@ WORKER = Path(__file__).with_name("uno_worker.py")
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 PYTHON_CANDIDATES = ("/usr/bin/python3", "/usr/local/bin/python3", "python3")
 INSTALL_HINT = "make system-deps（或 sudo apt-get install libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-ukai）"
-REQUEST_TIMEOUT = 300
+REQUEST_TIMEOUT = 300  # seconds for one document; a hung LibreOffice is killed and restarted
 
 
 class OfficeError(Exception):
@@ -87,7 +88,7 @@ class Office:
             try:
                 self._process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
                 self._process.stdin.flush()
-                line = self._process.stdout.readline()
+                line = self._reply()
             except (BrokenPipeError, OSError):
                 line = ""
             if line:
@@ -99,6 +100,15 @@ class Office:
                 error = "the LibreOffice worker exited"
                 self._process = None
         raise OfficeError(error)
+
+    def _reply(self) -> str:
+        """The worker's answer, or "" (worker killed) when LibreOffice hangs past the timeout."""
+        ready, _, _ = select.select([self._process.stdout], [], [], REQUEST_TIMEOUT)
+        if ready:
+            return self._process.stdout.readline()
+        self._process.kill()
+        self._process.wait()
+        return ""
 
     def lay_out(self, docx: Path, headings: list[tuple[str, str]], pdf: Path | None = None) -> dict[str, int]:
         """The page of each heading, given as (bookmark, text); with `pdf`, the document is also
