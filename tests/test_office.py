@@ -109,8 +109,16 @@ def test_a_dead_libreoffice_is_restarted(tmp_path, lo):
 
 
 def libreoffices() -> set[str]:
-    out = subprocess.run(["pgrep", "-f", "soffice.bin.*perfgen-lo-"], capture_output=True, text=True).stdout
-    return set(out.split())
+    """Process ids of perfgen's LibreOffices (from /proc, so no procps is needed)."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "soffice.bin" in command and "perfgen-lo-" in command:
+            found.add(proc.name)
+    return found
 
 
 def test_batch_with_one_broken_spec_builds_the_others(tmp_path):
