@@ -90,9 +90,12 @@ def _defaults(doc) -> None:
     rpr_default.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'))
 
 
-def base_document():
-    """A4 portrait, GB/T 9704 margins, styles with East Asian fonts, page numbers 「— 1 —」."""
+def base_document(title: str = "{{ doc.department }}{{ doc.year }}年绩效文本"):
+    """A4 portrait, GB/T 9704 margins, styles with East Asian fonts, page numbers 「— 1 —」;
+    `title` (a template) becomes the document's title property, the 编制单位 its author."""
     doc = Document()
+    props = doc.core_properties
+    props.title, props.author, props.comments, props.subject, props.keywords = title, "{{ doc.compiled_by }}", "", "", ""
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
@@ -423,7 +426,7 @@ def landscape(doc) -> None:
 
 
 def henan_department():
-    doc = base_document()
+    doc = base_document("{{ doc.department }}{{ doc.year }}年度部门整体绩效目标申报表")
     landscape(doc)
     para(doc, "市级部门整体绩效目标申报表", "表格标题")
     para(doc, "（{{ doc.year }}年度）", "表格副标题")
@@ -469,7 +472,7 @@ def henan_department():
 def appendix(columns: list[Column], *, counts: bool = False, total: bool = False):
     """An appendix template: label, title, department line, then the table of `t` (a
     perfgen.appendices.Table) — `columns` fixed, then (with `counts`) one repeated column per 一级."""
-    doc = base_document()
+    doc = base_document("{{ doc.department }}{{ doc.year }}年{{ t.label }}{{ t.title }}")
     landscape(doc)
     para(doc, "{{ t.label }}", "附表编号")
     para(doc, "{{ t.title }}", "表格标题")
