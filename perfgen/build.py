@@ -24,7 +24,7 @@ from .load import load_source
 from .office import INSTALL_HINT, Office, OfficeError
 from .office import available as office_available
 from .render import render
-from .spec import Spec, parse_spec
+from .spec import Spec, parse_spec, read_previous
 from .toc import fill_toc
 from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_atomic
@@ -78,6 +78,8 @@ def check(path: Path) -> Checked:
     """Load and validate one spec and resolve its layout; raise a `PerfgenError` on errors."""
     source = load_source(path)
     spec = parse_spec(source)
+    if spec.previous_spec:
+        spec = spec.with_previous_year(read_previous(spec.previous_spec, source))
     layout = find_layout(spec.layout, path.parent, source.position(("版式",)))
     config, config_problems = config_overrides(path)
     own, own_problems = read_overrides(source.data, source)

@@ -93,7 +93,7 @@ class SpecDiff:
 
 def diff_files(old: Path, new: Path) -> SpecDiff:
     """Read and parse both specs (their 上年规格 is not followed); raise a `PerfgenError` on errors."""
-    specs = [parse_spec(load_source(path), previous=False) for path in (old, new)]
+    specs = [parse_spec(load_source(path)) for path in (old, new)]
     return diff_specs(specs[0], specs[1], str(old), str(new))
 
 

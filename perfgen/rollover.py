@@ -77,7 +77,7 @@ def default_target(spec_path: Path, year: int) -> Path:
 def rollover(spec_path: Path, year: int, target: Path | None = None, *, force: bool = False) -> Rolled:
     """Write `spec_path` carried into `year` to `target`; raise a `PerfgenError` before writing on error."""
     source = load_source(spec_path)
-    spec = parse_spec(source, previous=False)
+    spec = parse_spec(source)
     shown_year = source.position(("年度",))
     if year <= spec.year:
         raise RolloverError.single(

@@ -277,8 +277,14 @@ class Spec(Model):
 
     @property
     def previous_year(self) -> PreviousYear | None:
-        """The spec named by 上年规格, once `parse_spec` has read it (None when not named)."""
+        """What the spec named by 上年规格 gives (None when not named or not yet read)."""
         return self._previous
+
+    def with_previous_year(self, previous: PreviousYear) -> Spec:
+        """A copy of this spec that knows its previous year (see `read_previous`)."""
+        copy = self.model_copy()
+        copy._previous = previous
+        return copy
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,10 +305,10 @@ def model_keys(model: type[BaseModel]) -> list[str]:
 INDICATOR_OPTIONS = set(model_keys(Indicator)) - {"名称", "指标值"}
 
 
-def parse_spec(source: Source, *, previous: bool = True) -> Spec:
+def parse_spec(source: Source) -> Spec:
     """Validate `source` as a `Spec`; raise `SpecError` listing every problem with its position.
 
-    With `previous`, the spec named by 上年规格 is read too (its own 上年规格 is not followed).
+    Pure: the spec named by 上年规格 is read by the build (`read_previous`), not here.
     """
     if not isinstance(source.data, dict):
         raise SpecError.single(
@@ -310,12 +316,9 @@ def parse_spec(source: Source, *, previous: bool = True) -> Spec:
         )
     data, aliases = _expand_indicators(source.data)
     try:
-        spec = Spec.model_validate(data)
+        return Spec.model_validate(data)
     except ValidationError as exc:
         raise SpecError([_finding(source, error, aliases) for error in exc.errors()]) from None
-    if previous and spec.previous_spec:
-        spec._previous = read_previous(spec.previous_spec, source)
-    return spec
 
 
 def read_previous(reference: str, source: Source) -> PreviousYear:
@@ -331,7 +334,7 @@ def read_previous(reference: str, source: Source) -> PreviousYear:
     if path.resolve() == Path(source.path).resolve():
         raise SpecError.single(where, "V001", "上年规格指向了本文件自己：请改为上一年度的规格文件。")
     try:
-        spec = parse_spec(load_source(path, str(path)), previous=False)
+        spec = parse_spec(load_source(path, str(path)))  # its own 上年规格 is not followed
     except PerfgenError as exc:
         intro = Finding(
             where, "V002",
