@@ -5,12 +5,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import SPECS
 from docx import Document
 from openpyxl import load_workbook
 
 from perfgen.build import Job, build
-
-from conftest import SPECS
 
 EXPECTED = {  # spec → (indicators, 预算数 合计) as the seeds state them
     "chengde-gaoxin-guotu": (32, Decimal("300.36")),

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOTS, SPECS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from perfgen.cli import main
-
-from conftest import ROOTS, SPECS
 
 EXAMPLES = [*sorted(SPECS.glob("*/*.yaml")), ROOTS / "minimal" / "spec.yaml"]
 FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (错误|警告) [A-Z]\d{3} \S")

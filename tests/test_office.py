@@ -10,13 +10,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ROOTS, SPECS
 from docx import Document
 from docx.oxml.ns import qn
 
 from perfgen import office
 from perfgen.build import Job, Options, build, build_many
-
-from conftest import ROOTS, SPECS
 
 pytestmark = pytest.mark.skipif(
     not office.available() or shutil.which("pdftotext") is None,

@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import spec_findings
 
 from perfgen.errors import Severity
 from perfgen.levels import RULES
-
-from conftest import spec_findings
 
 BASE = """\
 版式: 河北-2020

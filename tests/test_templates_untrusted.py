@@ -6,13 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOTS
 from docx import Document
 
 from perfgen.build import Job, build
 from perfgen.errors import RenderError
 from perfgen.layout import templates_root
-
-from conftest import ROOTS
 
 
 def layout_with_paragraph(tmp_path: Path, text: str) -> Path:
