@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -10,6 +13,22 @@ import click
 from .errors import Finding, PerfgenError
 
 EXIT_INPUT = 1
+
+
+@contextmanager
+def _imports() -> Iterator[None]:
+    """Around the first heavy imports: they allocate objects that live as long as the process, so
+    collecting garbage meanwhile is wasted work, and once frozen the collector never walks them
+    again (about 30 ms of a single build)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _print_findings(findings: tuple[Finding, ...] | list[Finding]) -> None:
@@ -35,9 +54,10 @@ def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, split:
     import os
     import time
 
-    from .build import Options, build_many, find_jobs
-    from .office import INSTALL_HINT
-    from .office import available as office_available
+    with _imports():
+        from .build import Options, build_many, find_jobs
+        from .office import INSTALL_HINT
+        from .office import available as office_available
 
     try:
         jobs = find_jobs(list(paths))
@@ -91,9 +111,10 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """只检查规格文件，不生成文档：列出全部问题（文件:行:列），并给出汇总。"""
     import json
 
-    from .build import check as check_one
-    from .build import find_jobs
-    from .errors import Severity
+    with _imports():
+        from .build import check as check_one
+        from .build import find_jobs
+        from .errors import Severity
 
     findings: list[Finding] = []
     try:
