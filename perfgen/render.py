@@ -5,13 +5,19 @@ trusted), autoescape on (so `&` and `<` in the user's text stay text), `StrictUn
 misspelt variable fails instead of printing nothing), and the rendered XML is re-parsed strictly
 instead of docxtpl's silent `recover=True`. One extension to docxtpl's tags: `{% vmerge EXPR %}`
 in a table cell sets that cell's vertical merge to EXPR ("restart" or "continue").
+
+Turning a template part into Jinja source and compiling it costs more than rendering it, so both
+results are kept: in memory for a batch, and on disk (`PERFGEN_CACHE_DIR`, default
+`~/.cache/perfgen`) for the next run, like Python's own `__pycache__`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import zipfile
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
@@ -20,7 +26,9 @@ from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+import docxtpl
 from docxtpl import DocxTemplate
+from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
@@ -50,7 +58,20 @@ class _BrokenXml(Exception):
 @lru_cache(maxsize=64)
 def _patched(src_xml: str) -> str:
     """docxtpl's clean-up of a part's XML into Jinja source, plus `{% vmerge %}`; the same
-    template part in a batch is patched once."""
+    template part in a batch is patched once, and found on disk by later runs."""
+    directory = _cache_directory()
+    if directory is None:
+        return _patch(src_xml)
+    path = directory / f"{_digest(src_xml)}.xml"
+    kept = _read(path)
+    if kept is not None:
+        return kept
+    patched = _patch(src_xml)
+    _store(path, patched)
+    return patched
+
+
+def _patch(src_xml: str) -> str:
     return VMERGE.sub(_vmerge, DocxTemplate.patch_xml(None, src_xml))
 
 
@@ -61,11 +82,66 @@ def _vmerge(match: re.Match) -> str:
 
 
 class _Environment(SandboxedEnvironment):
-    """The sandbox, remembering compiled template parts: a batch renders the same ones often."""
+    """The sandbox, remembering compiled template parts: a batch renders the same ones often,
+    and later runs load them from disk."""
 
     @lru_cache(maxsize=256)  # noqa: B019 - one environment lives as long as the process
     def from_string(self, source, globals=None, template_class=None):  # noqa: A002
-        return super().from_string(source, globals, template_class)
+        directory = _cache_directory()
+        if directory is None:
+            return super().from_string(source, globals, template_class)
+        key = _digest(source)
+        store = FileSystemBytecodeCache(str(directory), "%s.jinja")
+        try:
+            bucket = store.get_bucket(self, key, None, source)
+        except Exception:  # noqa: BLE001 - a damaged entry (Jinja checks magic and source, not truncation)
+            bucket = Bucket(self, store.get_cache_key(key), store.get_source_checksum(source))
+        if bucket.code is None:
+            bucket.code = self.compile(source, key)
+            store.set_bucket(bucket)
+        return (template_class or self.template_class).from_code(self, bucket.code, self.make_globals(globals), None)
+
+
+@cache
+def _cache_directory() -> Path | None:
+    """Where compiled template parts are kept, one directory per version of this module and of
+    Jinja and docxtpl (so a change to any of them never meets stale entries); None when the
+    cache is switched off (`PERFGEN_CACHE_DIR=""`) or cannot be created."""
+    configured = os.environ.get("PERFGEN_CACHE_DIR")
+    if configured == "":
+        return None
+    base = Path(configured) if configured else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "perfgen"
+    salt = hashlib.sha256(Path(__file__).read_bytes() + f"{jinja2.__version__} {docxtpl.__version__}".encode()).hexdigest()[:16]
+    directory = base / f"templates-{salt}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return directory
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read(path: Path) -> str | None:
+    """A cache entry written by `_store`, or None if missing or damaged (its digest line is the
+    digest of the rest)."""
+    try:
+        digest, _, text = path.read_text(encoding="utf-8").partition("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if digest == _digest(text) else None
+
+
+def _store(path: Path, text: str) -> None:
+    """Write a cache entry whole or not at all (batch workers may write the same one at once)."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(f"{_digest(text)}\n{text}", encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)
