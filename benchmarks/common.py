@@ -18,12 +18,19 @@ PERFGEN = [PYTHON, "-m", "perfgen"]
 
 def timed(command: list[str], repeat: int = 5, env: dict | None = None) -> float:
     """Median wall-clock seconds of running `command` as a new process."""
-    samples = []
+    return timed_together([command], repeat, env)[0]
+
+
+def timed_together(commands: list[list[str]], repeat: int = 5, env: dict | None = None) -> list[float]:
+    """Median wall-clock seconds of each command, run in turn `repeat` times (interleaved, so a
+    busy spell on the machine weighs on all of them alike)."""
+    samples: list[list[float]] = [[] for _ in commands]
     for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or os.environ)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for command, times in zip(commands, samples, strict=True):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env or os.environ)
+            times.append(time.perf_counter() - start)
+    return [statistics.median(times) for times in samples]
 
 
 def baseline_jobs(spec: Path, directory: Path) -> Path:

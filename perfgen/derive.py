@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -331,7 +331,7 @@ def rates_resolved(indicators: Indicators, spec: Spec) -> Indicators:
 
     def value(item: Indicator | GroupNote) -> Indicator | GroupNote:
         if isinstance(item, Indicator) and isinstance(item.value, ChangeRate):
-            return item.model_copy(update={"value": percent_text(change_rate(spec, item.value))})
+            return replace(item, value=percent_text(change_rate(spec, item.value)))
         return item
 
     return {
@@ -341,7 +341,7 @@ def rates_resolved(indicators: Indicators, spec: Spec) -> Indicators:
 
 
 def with_rates(project: Project, spec: Spec) -> Project:
-    return project.model_copy(update={"indicators": rates_resolved(project.indicators, spec)})
+    return replace(project, indicators=rates_resolved(project.indicators, spec))
 
 
 def _totals(projects: list[Project] | list[Task], places: int | None) -> Totals:
@@ -434,7 +434,7 @@ def _with_generated(
             made = generated.get((level1, level2), [])
             if isinstance(group, GroupNote):
                 if made:
-                    made = [made[0].model_copy(update={"explanation": group.explanation, "note": group.note}), *made[1:]]
+                    made = [replace(made[0], explanation=group.explanation, note=group.note), *made[1:]]
                 out.setdefault(level1, {})[level2] = made
             else:
                 out.setdefault(level1, {})[level2] = [*made, *group]
@@ -450,7 +450,7 @@ def generated_rows(layout: Layout, spec: Spec) -> dict[tuple[str, str], list[Ind
     result: dict[tuple[str, str], list[Indicator]] = {}
     for rule in layout.description.generated_rows:
         result.setdefault((rule.level1, rule.level2), []).extend(
-            Indicator.model_validate({"名称": rule.name.format(short=short), "指标值": rule.value}) for short in shorts[rule.source]
+            Indicator(name=rule.name.format(short=short), value=rule.value) for short in shorts[rule.source]
         )
     return result
 

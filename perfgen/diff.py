@@ -15,10 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from .derive import amount_sum, project_total
 from .load import load_source
+from .records import Record, fields
 from .spec import (
     ChangeRate,
     GroupNote,
@@ -29,7 +28,6 @@ from .spec import (
     SpendingPlan,
     Task,
     ValueParts,
-    field_names,
     parse_spec,
 )
 
@@ -99,9 +97,9 @@ def diff_files(old: Path, new: Path) -> SpecDiff:
 
 def diff_specs(old: Spec, new: Spec, old_name: str = "旧", new_name: str = "新") -> SpecDiff:
     changes: list[Change] = []
-    for name, field in Spec.model_fields.items():
-        label = field_names(field)[0]
-        before, after = getattr(old, name), getattr(new, name)
+    for field in fields(Spec):
+        label = field.keys[0]
+        before, after = getattr(old, field.name), getattr(new, field.name)
         if before == after:
             continue
         compare = SECTIONS.get(label, _section_value)
@@ -195,8 +193,8 @@ def _as_text(value: Any) -> str:
         return "\n".join(f"{k}\n{_as_text(v)}" for k, v in value.items())
     if isinstance(value, list):
         return "\n".join(_as_text(v) for v in value)
-    if isinstance(value, BaseModel):
-        return "\n".join(_as_text(getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(value, Record):
+        return "\n".join(_as_text(getattr(value, field.name)) for field in fields(type(value)))
     return str(value)
 
 
@@ -214,9 +212,9 @@ def _value(section: str, subject: str, label: str, old: Any, new: Any) -> Iterat
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         yield from _amount(section, subject, label, old, new)
     elif isinstance(old, SpendingPlan) or isinstance(new, SpendingPlan):
-        for name, field in SpendingPlan.model_fields.items():
-            before, after = (getattr(plan, name) if plan else None for plan in (old, new))
-            yield from _amount(section, subject, f"{label}{field_names(field)[0]}", before, after, "%")
+        for field in fields(SpendingPlan):
+            before, after = (getattr(plan, field.name) if plan else None for plan in (old, new))
+            yield from _amount(section, subject, f"{label}{field.keys[0]}", before, after, "%")
     elif label == "绩效指标" and subject:
         yield from _indicators(section, subject, old or {}, new or {})
     elif label == "绩效目标" and isinstance(old, list):
@@ -277,9 +275,9 @@ def _figures(label: str, old: dict, new: dict) -> Iterator[Change]:
         yield from _amount(label, "", name, old.get(name), new.get(name))
 
 
-def _fields(section: str, subject: str, old: BaseModel, new: BaseModel, skip: tuple[str, ...] = ()) -> Iterator[Change]:
-    for name, field in type(old).model_fields.items():
-        label = field_names(field)[0]
+def _fields(section: str, subject: str, old: Record, new: Record, skip: tuple[str, ...] = ()) -> Iterator[Change]:
+    for field in fields(type(old)):
+        label, name = field.keys[0], field.name
         if label not in skip and getattr(old, name) != getattr(new, name):
             yield from _value(section, subject, label, getattr(old, name), getattr(new, name))
 
@@ -369,9 +367,9 @@ def _indicators(section: str, subject: str, old: Indicators, new: Indicators) ->
         yield from _indicator(section, subject, key, before[key], after[key])
 
 
-def _indicator(section: str, subject: str, key: tuple[str, str, str], old: BaseModel, new: BaseModel) -> Iterator[Change]:
-    for name, field in type(new).model_fields.items():
-        label = field_names(field)[0]
+def _indicator(section: str, subject: str, key: tuple[str, str, str], old: Record, new: Record) -> Iterator[Change]:
+    for field in fields(type(new)):
+        label, name = field.keys[0], field.name
         if label != "名称" and type(old) is type(new) and getattr(old, name) != getattr(new, name):
             yield from _text(section, subject, f"指标「{_path(key)}」{label}", getattr(old, name), getattr(new, name))
 

@@ -11,55 +11,41 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from typing import Annotated, Literal
 
 from . import numbering
 from .errors import Finding, LayoutError, Position
 from .frameworks import frameworks
 from .load import load_source
-from .spec import Indicator, Project, Spec, model_keys
+from .records import After, Bounds, Invalid, Record, key, keys_of, validate
+from .spec import Indicator, Project, Spec
 
 DESCRIPTION_FILE = "layout.yaml"
 NAME_LINE = re.compile(r"^name:[ \t]*([^#\n]+)", re.MULTILINE)
 MODELS = {"spec": Spec, "project": Project, "indicator": Indicator}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ValueStyle(_Model):
+class ValueStyle(Record):
     """How an 指标值 is shown when a template splits it into 符号 | 值 | 单位 columns."""
 
-    comparators: dict[str, str] = Field(default_factory=dict, description="normalised comparator → shown text")
-    units: dict[str, str] = Field(default_factory=dict, description="normalised unit → shown text, e.g. % → 百分比")
-    qualitative: str = Field("", description="shown in the 符号 column for a value that is text only")
-    implicit: str = Field("", description="shown in the 符号 column for a number written without a comparator")
+    comparators: dict[str, str] = key("comparators", factory=dict, description="normalised comparator → shown text")
+    units: dict[str, str] = key("units", factory=dict, description="normalised unit → shown text, e.g. % → 百分比")
+    qualitative: str = key("qualitative", default="", description="shown in the 符号 column for a value that is text only")
+    implicit: str = key("implicit", default="", description="shown in the 符号 column for a number written without a comparator")
 
 
-class Fields(_Model):
+class Fields(Record):
     """Spec keys, per level, that a layout's template shows (or requires)."""
 
-    spec: list[str] = Field(default_factory=list)
-    project: list[str] = Field(default_factory=list)
-    indicator: list[str] = Field(default_factory=list)
+    spec: list[str] = key("spec", factory=list)
+    project: list[str] = key("project", factory=list)
+    indicator: list[str] = key("indicator", factory=list)
 
-    @model_validator(mode="after")
-    def _known(self) -> Fields:
+    def __post_init__(self) -> None:
         for level, keys in (("spec", self.spec), ("project", self.project), ("indicator", self.indicator)):
-            unknown = set(keys) - set(model_keys(MODELS[level]))
+            unknown = set(keys) - set(keys_of(MODELS[level]))
             if unknown:
                 raise ValueError(f"{level}: unknown spec keys {sorted(unknown)}")
-        return self
 
 
 def _format_using(fmt: str, field: str) -> str:
@@ -71,69 +57,70 @@ def _format_using(fmt: str, field: str) -> str:
     return fmt
 
 
-class GeneratedRows(_Model):
+def _row_name(fmt: str) -> str:
+    return _format_using(fmt, "short")
+
+
+def _project_title(fmt: str) -> str:
+    return _format_using(fmt, "name")
+
+
+class GeneratedRows(Record):
     """One indicator row per task or goal, e.g. 「<任务简称>计划完成率 | 100%」 under 重点工作履行."""
 
-    level1: str
-    level2: str
-    source: Literal["tasks", "goals"]
-    name: str = Field(description="row name; {short} is the task's or goal's 简称")
-    value: str = ""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _format_using(value, "short")
+    level1: str = key("level1")
+    level2: str = key("level2")
+    source: Literal["tasks", "goals"] = key("source")
+    name: Annotated[str, After(_row_name)] = key("name", description="row name; {short} is the task's or goal's 简称")
+    value: str = key("value", default="")
 
 
-class Appendix(_Model):
+class Appendix(Record):
     """One 附表: which table (perfgen.appendices.KINDS) and the template that formats it."""
 
-    kind: Literal["project_summary", "indicator_detail", "task_budget", "department_indicators"]
-    template: str
+    kind: Literal["project_summary", "indicator_detail", "task_budget", "department_indicators"] = key("kind")
+    template: str = key("template")
 
 
-class Description(_Model):
-    name: str
-    description: str
-    template: str = "template.docx"
-    numbering: dict[str, str] = Field(default_factory=dict)
-    project_title: str = Field("{name}项目", description="heading of a project; {name} is its 名称")
-    project_code_pattern: str | None = Field(None, description="regular expression a 项目编码 should match (warning)")
-    value_style: ValueStyle = Field(default_factory=ValueStyle)
-    money_places: int | None = Field(None, ge=0, le=6, description="decimals shown for money; None: as written")
-    framework: str = Field("2015", description="default 指标体系 of specs using this layout")
-    generated_rows: list[GeneratedRows] = Field(default_factory=list)
-    appendices: list[Appendix] = Field(default_factory=list, description="the 附表 built beside the main document")
-    project_template: str | None = Field(None, description="one project's 绩效目标表, for `perfgen build --split`")
-    fields: Fields = Field(description="the spec keys the template shows; any other key in a spec is an error")
-    required: Fields = Field(default_factory=Fields, description="spec keys this layout cannot do without")
+def _formats(value: dict[str, str]) -> dict[str, str]:
+    for fmt in value.values():
+        numbering.check_format(fmt)
+    return value
 
-    @field_validator("numbering")
-    @classmethod
-    def _formats(cls, value: dict[str, str]) -> dict[str, str]:
-        for fmt in value.values():
-            numbering.check_format(fmt)
-        return value
 
-    @field_validator("framework")
-    @classmethod
-    def _framework(cls, value: str) -> str:
-        if value not in frameworks():
-            raise ValueError(f"unknown framework {value!r}; known: {sorted(frameworks())}")
-        return value
+def _framework(value: str) -> str:
+    if value not in frameworks():
+        raise ValueError(f"unknown framework {value!r}; known: {sorted(frameworks())}")
+    return value
 
-    @field_validator("project_title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        return _format_using(value, "name")
 
-    @field_validator("project_code_pattern")
-    @classmethod
-    def _pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            re.compile(value)
-        return value
+def _pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+class Description(Record):
+    name: str = key("name")
+    description: str = key("description")
+    template: str = key("template", default="template.docx")
+    numbering: Annotated[dict[str, str], After(_formats)] = key("numbering", factory=dict)
+    project_title: Annotated[str, After(_project_title)] = key(
+        "project_title", default="{name}项目", description="heading of a project; {name} is its 名称"
+    )
+    project_code_pattern: Annotated[str, After(_pattern)] | None = key(
+        "project_code_pattern", default=None, description="regular expression a 项目编码 should match (warning)"
+    )
+    value_style: ValueStyle = key("value_style", factory=ValueStyle)
+    money_places: Annotated[int, Bounds(ge=0, le=6)] | None = key("money_places", default=None, description="decimals shown for money; None: as written")
+    framework: Annotated[str, After(_framework)] = key("framework", default="2015", description="default 指标体系 of specs using this layout")
+    generated_rows: list[GeneratedRows] = key("generated_rows", factory=list)
+    appendices: list[Appendix] = key("appendices", factory=list, description="the 附表 built beside the main document")
+    project_template: str | None = key("project_template", default=None, description="one project's 绩效目标表, for `perfgen build --split`")
+    fields: Fields = key("fields", description="the spec keys the template shows; any other key in a spec is an error")
+    required: Fields = key("required", factory=Fields, description="spec keys this layout cannot do without")
 
 
 @dataclass(frozen=True)
@@ -201,12 +188,12 @@ def _load_layout(directory: Path) -> Layout:
     path = directory / DESCRIPTION_FILE
     source = load_source(path)
     try:
-        description = Description.model_validate(source.data)
-    except ValidationError as exc:
+        description = validate(Description, source.data)
+    except Invalid as exc:
         raise LayoutError(
             [
-                Finding(source.position(_loc(e["loc"])), "L002", f"版式说明有误：{'.'.join(map(str, e['loc']))}: {e['msg']}")
-                for e in exc.errors()
+                Finding(source.position(_loc(p.loc)), "L002", f"版式说明有误：{'.'.join(map(str, p.loc))}: {p.message}")
+                for p in exc.problems
             ]
         ) from None
     templates = [description.template, *(a.template for a in description.appendices)]

@@ -20,13 +20,13 @@ import zipfile
 from functools import cache, lru_cache
 from pathlib import Path
 
-import jinja2
 import docx
+import docxtpl
+import jinja2
 from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-import docxtpl
 from docxtpl import DocxTemplate
 from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.sandbox import SandboxedEnvironment, SecurityError

@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
@@ -30,7 +29,8 @@ from ruamel.yaml.tokens import CommentToken
 
 from .errors import PerfgenError, Position
 from .load import load_source
-from .spec import ChangeRate, Spec, field_names, is_model, options_of, parse_spec
+from .records import Record, fields, is_record, keys_of, options_of
+from .spec import ChangeRate, Spec, parse_spec
 from .write import write_atomic
 
 REVIEW = "待核实"
@@ -174,13 +174,13 @@ def _flag(mapping: CommentedMap, key: Any, note: str, *, review: bool = True) ->
         token.value = f" # {text}{token.value}"
 
 
-def _flag_model(data: Any, model: type[BaseModel], year: int) -> int:
+def _flag_model(data: Any, model: type[Record], year: int) -> int:
     """Flag every per-year value in `data`, a mapping validated by `model`: amounts (any field of
     type Decimal, at any depth) and `PER_YEAR_TEXT`. Returns how many were flagged."""
     if not isinstance(data, CommentedMap):
         return 0
-    fields = {name: field for field in model.model_fields.values() for name in field_names(field)}
-    return sum(_flag_value(data, key, options_of(fields[key].annotation), year) for key in list(data) if key in fields)
+    by_key = {name: field for field in fields(model) for name in field.keys}
+    return sum(_flag_value(data, key, options_of(by_key[key].annotation), year) for key in list(data) if key in by_key)
 
 
 def _flag_value(parent: CommentedMap, key: Any, kinds: list[Any], year: int) -> int:
@@ -196,10 +196,10 @@ def _flag_value(parent: CommentedMap, key: Any, kinds: list[Any], year: int) -> 
     count = 0
     for kind in kinds:
         origin, args = typing.get_origin(kind), typing.get_args(kind)
-        if is_model(kind):
+        if is_record(kind):
             count += _flag_model(value, kind, year)
         elif origin is list and isinstance(value, CommentedSeq):
-            models = [m for m in options_of(args[0]) if is_model(m)]
+            models = [m for m in options_of(args[0]) if is_record(m)]
             count += sum(_flag_model(item, m, year) for item in value for m in models)
         elif origin is dict and isinstance(value, CommentedMap):
             count += sum(_flag_value(value, name, options_of(args[-1]), year) for name in list(value))
@@ -211,8 +211,8 @@ def _per_year(kinds: list[Any], key: Any = None) -> bool:
     if key in PER_YEAR_TEXT or Decimal in kinds:
         return True
     for kind in kinds:
-        if is_model(kind):
-            if any(_per_year(options_of(f.annotation), n) for f in kind.model_fields.values() for n in field_names(f)):
+        if is_record(kind):
+            if any(_per_year(options_of(f.annotation), n) for f in fields(kind) for n in f.keys):
                 return True
         elif typing.get_origin(kind) in (list, dict) and _per_year(options_of(typing.get_args(kind)[-1])):
             return True
@@ -239,8 +239,7 @@ def _flag_typed_rates(data: CommentedMap, year: int) -> int:
 
 
 def _is_rate(value: Any) -> bool:
-    names = {name for field in ChangeRate.model_fields.values() for name in field_names(field)}
-    return isinstance(value, CommentedMap) and bool(set(value) & names)
+    return isinstance(value, CommentedMap) and bool(set(value) & set(keys_of(ChangeRate)))
 
 
 def _indicator_trees(data: CommentedMap) -> list[CommentedMap]:

@@ -14,6 +14,7 @@ from perfgen.derive import (
 from perfgen.errors import Position
 from perfgen.layout import ValueStyle, find_layout
 from perfgen.load import load_source
+from perfgen.records import validate
 from perfgen.spec import Indicator, parse_spec
 
 SPLIT = ValueStyle(comparators={"≥": ">=", "≤": "<=", "=": "="}, units={"%": "百分比"}, qualitative="文字描述", implicit="=")
@@ -97,7 +98,7 @@ def test_indicator_rows_merge_level1_and_level2_down_their_groups():
 
 
 def test_indicator_rows_never_carry_none():
-    rows = indicator_rows({"产出指标": {"数量指标": [Indicator.model_validate({"名称": "x"})]}}, SPLIT)
+    rows = indicator_rows({"产出指标": {"数量指标": [validate(Indicator, {"名称": "x"})]}}, SPLIT)
     assert rows[0].description == "" and rows[0].basis == "" and rows[0].value.text == ""
 
 
@@ -120,7 +121,7 @@ def test_spending_plan_cells_blank_where_not_filled():
     from perfgen.spec import SpendingPlan
 
     assert spending_plan_cells(None) == ["", "", "", ""]
-    plan = SpendingPlan.model_validate({"10月底": "77%", "12月底": 100})
+    plan = validate(SpendingPlan, {"10月底": "77%", "12月底": 100})
     assert spending_plan_cells(plan) == ["", "", "77%", "100%"]
 
 

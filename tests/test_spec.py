@@ -31,7 +31,7 @@ def test_short_indicator_form_and_money_from_text(tmp_path):
     assert project.fiscal + project.other == Decimal("0.3")
     short, long = project.indicators["产出指标"]["数量指标"]
     assert (short.name, short.value, short.description) == ("个数", "≥12个", "说明")
-    assert long.value == ValueParts.model_validate({"符号": "文字描述", "值": "100", "单位": "库"})
+    assert long.value == ValueParts(comparator="文字描述", number="100", unit="库")
 
 
 def test_numbers_where_text_belongs_keep_their_spelling(tmp_path):
