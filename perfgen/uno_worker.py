@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import signal
 import shutil
 import subprocess
@@ -32,6 +33,14 @@ from com.sun.star.lang import DisposedException
 from com.sun.star.uno import RuntimeException
 
 START_TIMEOUT = 60.0
+RESTART_REQUESTED = 81  # soffice's exit code after the first start of a new profile (oosplash restarts it)
+SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+{items}</oor:items>
+"""
+SETTING = '<item oor:path="{0}"><prop oor:name="{1}" oor:op="fuse"><value>{2}</value></prop></item>\n'
+# No collecting of words for word completion, an editing aid (≈3% of the time per document).
+NO_WORD_COMPLETION = ("/org.openoffice.Office.Writer/AutoFunction/Completion", "CollectWords", "false")
 
 
 def _props(**values) -> tuple:
@@ -49,6 +58,46 @@ def _soffice() -> str:
     soffice = os.environ.get("PERFGEN_SOFFICE") or shutil.which("soffice") or "soffice"
     binary = Path(os.path.realpath(soffice)).with_name("soffice.bin")
     return str(binary) if binary.is_file() else soffice
+
+
+def _installed_version(program: Path) -> str | None:
+    """The installation's major.minor version (`ooSetupVersion` in share/registry/main.xcd)."""
+    try:
+        text = (program.parent / "share" / "registry" / "main.xcd").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(r'<prop oor:name="ooSetupVersion">\s*<value>([0-9.]+)</value>', text)
+    return match[1] if match else None
+
+
+def _build_id(program: Path) -> str | None:
+    """The installation's build id (`buildid` in program/versionrc)."""
+    try:
+        lines = (program / "versionrc").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return next((line.split("=", 1)[1].strip() for line in lines if line.startswith("buildid=")), None)
+
+
+def _seed_profile(profile: Path, soffice: str) -> None:
+    """Give a new profile what soffice's first start would record in it, so that soffice starts
+    in ≈0.15 s instead of ≈1 s: the build id of its extension cache (else soffice rebuilds the
+    cache and exits asking to be restarted) and the version that last used the profile (else it
+    runs its graphics render tests, ≈0.7 s of CPU, at every start: a headless soffice never
+    records that version). Also turns word completion off."""
+    user = profile / "user"
+    if user.exists():
+        return
+    program = Path(os.path.realpath(soffice)).parent
+    version, build_id = _installed_version(program), _build_id(program)
+    (user / "extensions").mkdir(parents=True)
+    if build_id:
+        (user / "extensions" / "buildid").write_text(build_id, encoding="utf-8")
+    settings = [NO_WORD_COMPLETION]
+    if version:
+        settings.append(("/org.openoffice.Setup/Product", "ooSetupLastVersion", version))
+    items = "".join(SETTING.format(*setting) for setting in settings)
+    (user / "registrymodifications.xcu").write_text(SETTINGS.format(items=items), encoding="utf-8")
 
 
 def _die_with_parent() -> None:
@@ -69,10 +118,22 @@ class Office:
         self.pipe = ""
 
     def start(self) -> None:
+        soffice = _soffice()
+        _seed_profile(self.profile, soffice)
+        context = self._launch(soffice)
+        if context is None:  # the first soffice of a new profile sets it up, then asks for a restart
+            context = self._launch(soffice)
+        if context is None:
+            raise RuntimeError("LibreOffice did not start")
+        self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+
+    def _launch(self, soffice: str):
+        """Start soffice and connect to it: its component context, or None if it exited asking
+        to be restarted."""
         self.pipe = pipe = f"{os.environ.get('PERFGEN_LO_PIPE_PREFIX', 'perfgen-')}{uuid.uuid4().hex}"
         self.process = subprocess.Popen(
             [
-                _soffice(), "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
+                soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck",
                 f"-env:UserInstallation={self.profile.as_uri()}", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
             ],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent,
@@ -82,13 +143,14 @@ class Office:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
+                return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
             except NoConnectException:
-                if self.process.poll() is not None or time.monotonic() > deadline:
+                code = self.process.poll()
+                if code == RESTART_REQUESTED:
+                    return None
+                if code is not None or time.monotonic() > deadline:
                     raise RuntimeError("LibreOffice did not start") from None
-                time.sleep(0.1)
-        self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+                time.sleep(0.02)
 
     def stop(self) -> None:
         try:

@@ -149,3 +149,21 @@ def test_workbook_opens_in_libreoffice_calc(tmp_path):
     )  # fmt: skip
     rows = (tmp_path / "x.csv").read_text(encoding="utf-8").splitlines()
     assert rows[-1].startswith("合计") and "566.35" in rows[-1].split(",")
+
+
+def test_a_new_profile_is_seeded_so_libreoffice_starts_once(tmp_path):
+    """A first start of soffice on an empty profile rebuilds its extension cache and exits asking
+    to be restarted, and every start runs graphics tests until the profile records its version:
+    the seeded profile avoids both (one launch, version recorded)."""
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import uno_worker as w\n"
+        "launches = []; launch = w.Office._launch\n"
+        "w.Office._launch = lambda self, soffice: launches.append(1) or launch(self, soffice)\n"
+        "o = w.Office(); o.start(); o.stop(); print(len(launches))\n"
+    )
+    env = {"PERFGEN_LO_PROFILE": str(tmp_path / "profile"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run([office.uno_python(), "-c", probe, str(office.WORKER.parent)], capture_output=True, text=True, env=env, check=True, timeout=120)
+    assert out.stdout.strip() == "1"
+    user = tmp_path / "profile" / "user"
+    assert (user / "extensions" / "buildid").read_text(encoding="utf-8").strip()
+    assert "ooSetupLastVersion" in (user / "registrymodifications.xcu").read_text(encoding="utf-8")
