@@ -3,13 +3,10 @@ before anything is written (mkdocs' build), so an error leaves existing outputs 
 
 from __future__ import annotations
 
-import multiprocessing
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from multiprocessing.util import Finalize
 from pathlib import Path
 
 from .appendices import Options as AppendixOptions
@@ -193,6 +190,9 @@ def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -
             for job in jobs:
                 yield _attempt(job, out_dir, options, office)
         return
+    import multiprocessing  # only batches need these (and a single build's start-up is measured)
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,)) as pool:
         futures = [pool.submit(_worker_attempt, job, out_dir, options) for job in jobs]
@@ -212,6 +212,8 @@ _worker_office: Office | None = None
 
 
 def _start_worker(use_office: bool) -> None:
+    from multiprocessing.util import Finalize
+
     global _worker_office
     if use_office:
         _worker_office = Office()
