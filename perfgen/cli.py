@@ -23,12 +23,14 @@ def _imports() -> Iterator[None]:
     if gc.get_freeze_count():
         yield
         return
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
-        gc.enable()
+        if enabled:
+            gc.enable()
 
 
 def _print_findings(findings: tuple[Finding, ...] | list[Finding]) -> None:

@@ -52,7 +52,7 @@ def _format_using(fmt: str, field: str) -> str:
     """`fmt` unchanged if its only replacement field is {field}; else ValueError."""
     try:
         fmt.format(**{field: ""})
-    except (KeyError, IndexError, ValueError) as exc:
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
         raise ValueError(f"{fmt!r} may only use {{{field}}} ({exc})") from None
     return fmt
 

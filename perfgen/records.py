@@ -179,7 +179,7 @@ def _build(annotation: Any) -> Converter:
     if origin is Annotated:
         return _annotated(args[0], annotation.__metadata__)
     if origin in (Union, types.UnionType):
-        return _union(args, None)
+        return _union(args)
     if origin is Literal:
         return _literal(args)
     if origin is list:
@@ -204,11 +204,11 @@ MESSAGES = {
     "int_from_float": "Input should be a valid integer, got a number with a fractional part",
     "decimal_type": "Input should be a valid decimal",
     "bool_type": "Input should be a valid boolean",
-    "none_required": "Input should be None",
     "list_type": "Input should be a valid list",
     "dict_type": "Input should be a valid dictionary",
     "model_type": "Input should be a valid dictionary or instance of the model",
     "literal_error": "Input should be one of the allowed values",
+    "same_field": "Another key already gives this field",
     "greater_than_equal": "Input is too small",
     "less_than_equal": "Input is too large",
 }
@@ -218,12 +218,17 @@ def _text(value: Any, loc: tuple, problems: list[Problem]) -> Any:
     return value if isinstance(value, str) else _problem(problems, loc, "string_type", value)
 
 
+INT_DIGITS = 18  # beyond any count a form holds; int() of 1e999999999 would take minutes
+
+
 def _integer(value: Any, loc: tuple, problems: list[Problem]) -> Any:
     if isinstance(value, bool):
         return _problem(problems, loc, "int_type", value)
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal) and value.is_finite():
+        if value.adjusted() >= INT_DIGITS:
+            return _problem(problems, loc, "less_than_equal", value, f"Input should be less than 1e{INT_DIGITS}")
         return int(value) if value == value.to_integral_value() else _problem(problems, loc, "int_from_float", value)
     return _problem(problems, loc, "int_type", value)
 
@@ -238,20 +243,16 @@ def _boolean(value: Any, loc: tuple, problems: list[Problem]) -> Any:
     return value if isinstance(value, bool) else _problem(problems, loc, "bool_type", value)
 
 
-def _nothing(value: Any, loc: tuple, problems: list[Problem]) -> Any:
-    return None if value is None else _problem(problems, loc, "none_required", value)
-
-
 def _anything(value: Any, loc: tuple, problems: list[Problem]) -> Any:
     return value
 
 
-SCALARS: dict[Any, Converter] = {str: _text, int: _integer, Decimal: _decimal, bool: _boolean, type(None): _nothing, None: _nothing, Any: _anything}
+SCALARS: dict[Any, Converter] = {str: _text, int: _integer, Decimal: _decimal, bool: _boolean, Any: _anything}
 
 
 def _annotated(inner: Any, metadata: tuple) -> Converter:
     chooser = next((m for m in metadata if isinstance(m, Choose)), None)
-    convert = _union(typing.get_args(inner), chooser) if chooser else converter(inner)
+    convert = _chosen(chooser) if chooser else converter(inner)
     befores = [m.convert for m in metadata if isinstance(m, Before)]
     afters = [m.convert for m in metadata if isinstance(m, After)]
     bounds = [m for m in metadata if isinstance(m, Bounds)]
@@ -294,15 +295,20 @@ def _value_shape(value: Any) -> str:
     return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "scalar"
 
 
-def _union(members: tuple, chooser: Choose | None) -> Converter:
+def _chosen(chooser: Choose) -> Converter:
+    def run(value: Any, loc: tuple, problems: list[Problem]) -> Any:
+        return converter(chooser.member(value))(value, loc, problems)
+
+    return run
+
+
+def _union(members: tuple) -> Converter:
     optional = type(None) in members
     members = tuple(m for m in members if m is not type(None))
 
     def run(value: Any, loc: tuple, problems: list[Problem]) -> Any:
         if value is None and optional:
             return None
-        if chooser is not None:
-            return converter(chooser.member(value))(value, loc, problems)
         candidates = [m for m in members if _shape(m) == _value_shape(value)] or list(members[:1])
         for candidate in candidates[:-1]:  # the first that accepts it, else the last one's problems
             trial: list[Problem] = []
@@ -361,11 +367,14 @@ def _record(record: type) -> Converter:
             _problem(problems, (*loc, extra), "extra_forbidden", value[extra])
         filled = {}
         for field in known:
-            written = next((k for k in field.keys if k in value), None)
-            if written is None:
+            present = [k for k in field.keys if k in value]
+            for other in present[1:]:  # e.g. 财政拨款 and 财政资金 both written: which one is meant?
+                _problem(problems, (*loc, other), "same_field", present[0])
+            if not present:
                 if field.required:
                     _problem(problems, (*loc, field.keys[0]), "missing", value)
                 continue
+            written = present[0]
             filled[field.name] = converter(field.annotation)(value[written], (*loc, written), problems)
         if len(problems) > before:
             return INVALID

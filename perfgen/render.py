@@ -16,7 +16,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
+import stat
 import zipfile
+from contextlib import suppress
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -98,15 +101,17 @@ class _Environment(SandboxedEnvironment):
             bucket = Bucket(self, store.get_cache_key(key), store.get_source_checksum(source))
         if bucket.code is None:
             bucket.code = self.compile(source, key)
-            store.set_bucket(bucket)
+            with suppress(OSError):  # a full disk, a read-only directory: only the time is lost
+                store.set_bucket(bucket)
         return (template_class or self.template_class).from_code(self, bucket.code, self.make_globals(globals), None)
 
 
 @cache
 def _cache_directory() -> Path | None:
     """Where compiled template parts are kept, one directory per version of this module and of
-    Jinja and docxtpl (so a change to any of them never meets stale entries); None when the
-    cache is switched off (`PERFGEN_CACHE_DIR=""`) or cannot be created."""
+    Jinja and docxtpl (so a change to any of them never meets stale entries; older ones are
+    removed). None when the cache is switched off (`PERFGEN_CACHE_DIR=""`), cannot be created,
+    or could be written by another user: it holds compiled code, run outside the sandbox."""
     configured = os.environ.get("PERFGEN_CACHE_DIR")
     if configured == "":
         return None
@@ -114,10 +119,24 @@ def _cache_directory() -> Path | None:
     salt = hashlib.sha256(Path(__file__).read_bytes() + f"{jinja2.__version__} {docxtpl.__version__}".encode()).hexdigest()[:16]
     directory = base / f"templates-{salt}"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private(base):
+            return None
+        if not directory.is_dir():
+            directory.mkdir(mode=0o700)
+            for older in base.glob("templates-*"):
+                if older != directory:
+                    shutil.rmtree(older, ignore_errors=True)
+        return directory if _private(directory) else None
     except OSError:
         return None
-    return directory
+
+
+def _private(directory: Path) -> bool:
+    """Owned by this user and writable by no one else."""
+    status = directory.stat()
+    owner = getattr(os, "getuid", lambda: status.st_uid)()
+    return status.st_uid == owner and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _digest(text: str) -> str:
@@ -136,12 +155,13 @@ def _read(path: Path) -> str | None:
 
 def _store(path: Path, text: str) -> None:
     """Write a cache entry whole or not at all (batch workers may write the same one at once)."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
     try:
         temporary.write_text(f"{_digest(text)}\n{text}", encoding="utf-8")
         os.replace(temporary, path)
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)

@@ -53,7 +53,7 @@ MONEY_LIMIT = Decimal("1e12")  # 万元: a trillion 万元 is beyond any budget,
 
 def _as_money(value: Any) -> Any:
     amount = _money_value(value)
-    if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
+    if not amount.is_finite() or amount.copy_abs() >= MONEY_LIMIT:  # copy_abs: exact, even for 1e999999999
         raise ValueError(f"「{value}」超出了金额的合理范围：请检查数字和单位（万元）")
     return amount
 
@@ -126,10 +126,14 @@ class ChangeRate(Record):
     places: Annotated[int, Bounds(ge=0, le=4)] = key("小数位", default=0, description="百分数保留几位小数（四舍五入），默认 0：21%、-7%")
 
 
+OPTIONAL_TEXT = Text | None
+RATE_KEYS = frozenset(keys_of(ChangeRate))
+
+
 def _value_form(value: Any) -> Any:
     if not isinstance(value, dict):
-        return Text | None
-    return ChangeRate if set(value) & set(keys_of(ChangeRate)) else ValueParts
+        return OPTIONAL_TEXT
+    return ChangeRate if RATE_KEYS & set(value) else ValueParts
 
 
 IndicatorValue = Annotated[Union[ValueParts, ChangeRate, Text, None], Choose(_value_form)]
@@ -358,16 +362,13 @@ def _expand_indicators(data: dict) -> tuple[dict, dict[PathKey, PathKey]]:
 _MESSAGES = {
     "string_type": "「{label}」应该是文字。",
     "int_type": "「{label}」应该是整数。",
-    "int_parsing": "「{label}」应该是整数。",
     "decimal_type": "「{label}」应该是数字（单位：万元），例如 48.36。",
-    "decimal_parsing": "「{label}」应该是数字（单位：万元），例如 48.36。",
     "list_type": "「{label}」应该是列表：每一项另起一行，以「- 」开头。",
     "dict_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
     "model_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
     "greater_than_equal": "「{label}」不能是负数。",
     "less_than_equal": "「{label}」太大了：请参照说明填写。",
     "int_from_float": "「{label}」应该是整数。",
-    "none_required": "「{label}」应该留空。",
 }
 
 
@@ -387,6 +388,10 @@ def _finding(source: Source, problem: Problem, aliases: dict[PathKey, PathKey]) 
         known = "、".join(allowed)
         return Finding(
             source.position(where, key=True), "S003", f"不认识的键「{label}」{hint}这里可以用的键有：{known}。"
+        )
+    if kind == "same_field":
+        return Finding(
+            source.position(where, key=True), "S007", f"「{label}」与「{problem.input}」是同一项的两种写法，只能写一个：请删去其中一个。"
         )
     if kind == "value_error":
         return Finding(source.position(where), "S004", f"「{label}」{problem.message}。")

@@ -34,15 +34,24 @@ def test_a_spec_can_name_its_own_layout_directory(tmp_path):
     assert "第1项 耕地保护项目" in [p.text for p in Document(out).paragraphs]
 
 
-def test_broken_layout_description_is_a_layout_error(tmp_path):
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("fields: {project: [负责任]}\n", ["负责任", "layout.yaml:3"]),
+        ("fields: {}\nproject_title: '{name.x}'\n", ["project_title", "layout.yaml:4"]),
+        ("fields: {}\nmoney_places: 9\nframework: 1999\n", ["money_places", "layout.yaml:4", "framework", "layout.yaml:5"]),
+    ],
+    ids=["unknown spec key", "format with an attribute", "out of range and unknown"],
+)
+def test_broken_layout_description_is_a_layout_error(tmp_path, description, expected):
     own = tmp_path / "bad-form"
     shutil.copytree(templates_root() / "hebei-2020", own)
-    (own / "layout.yaml").write_text("name: x\ndescription: y\nfields: {project: [负责任]}\n", encoding="utf-8")
+    (own / "layout.yaml").write_text("name: x\ndescription: y\n" + description, encoding="utf-8")
     spec = tmp_path / "x.yaml"
     spec.write_text((ROOTS / "minimal" / "spec.yaml").read_text(encoding="utf-8").replace("版式: 河北-2020", "版式: ./bad-form"), encoding="utf-8")
     with pytest.raises(LayoutError) as exc:
         build(Job(spec, Path("x")), tmp_path / "out")
-    assert "负责任" in str(exc.value) and "layout.yaml:3" in str(exc.value)
+    assert all(part in str(exc.value) for part in expected), str(exc.value)
 
 
 def test_core_has_no_layout_specific_branches():

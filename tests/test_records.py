@@ -8,7 +8,19 @@ from typing import Annotated, Any, Literal, Union
 import jsonschema
 import pytest
 
-from perfgen.records import After, Before, Bounds, Choose, Invalid, Record, internal, json_schema, key, keys_of, validate
+from perfgen.records import (
+    After,
+    Before,
+    Bounds,
+    Choose,
+    Invalid,
+    Record,
+    internal,
+    json_schema,
+    key,
+    keys_of,
+    validate,
+)
 
 
 def _upper(value: Any) -> Any:
@@ -71,6 +83,10 @@ def test_collects_every_problem_with_its_location():
         (("叶", 3), "model_type"),
         (("金额", "甲"), "decimal_type"),
     ]
+
+
+def test_a_field_written_under_two_of_its_keys_is_a_problem_at_the_second():
+    assert problems({"名称": "x", "名字": "y"}) == [(("名字",), "same_field")]
 
 
 def test_union_member_follows_the_value_shape_or_the_chooser():

@@ -63,3 +63,17 @@ def test_negative_money_and_top_level_list_are_refused(tmp_path):
     assert "负数" in finding.message and finding.position.line == 7
     (finding,) = findings(tmp_path, "- 部门: 甲\n")
     assert finding.code == "S001"
+
+
+def test_one_item_under_both_its_names_is_refused_at_the_second(tmp_path):
+    (finding,) = findings(tmp_path, BASE + "项目:\n  - 名称: 甲\n    财政拨款: 10\n    财政资金: 5\n    绩效指标: {}\n")
+    assert finding.code == "S007" and (finding.position.line, finding.position.column) == (8, 5)
+    assert "财政拨款" in finding.message and "财政资金" in finding.message
+
+
+def test_absurd_numbers_are_refused_quickly_not_computed(tmp_path):
+    (finding,) = findings(tmp_path, BASE + "项目:\n  - 名称: 甲\n    财政拨款: 1e999999999\n    绩效指标: {}\n")
+    assert finding.code == "S004" and "合理范围" in finding.message
+    indicator = "    绩效指标:\n      产出指标:\n        数量指标:\n          - 增长: {变动率: 人员, 小数位: 1e999999999}\n"
+    (finding,) = findings(tmp_path, BASE + "上年规格: a.yaml\n项目:\n  - 名称: 甲\n" + indicator)
+    assert finding.code == "S004" and "太大" in finding.message
