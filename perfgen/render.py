@@ -37,6 +37,7 @@ from lxml import etree
 
 from .derive import Document
 from .errors import Position, RenderError
+from .typeset import let_tall_rows_split
 
 VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
 STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
@@ -194,6 +195,7 @@ def render(template_path: Path, document: Document, extra: dict | None = None) -
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a docx, a broken zip …
         raise RenderError.single(where, "R006", f"无法读取模板（{exc}）：请确认它是用 Word 保存的 .docx 文件。") from None
     _fill_empty_cells(template.docx)
+    let_tall_rows_split(template.docx)
     return template.docx
 
 
