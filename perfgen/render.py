@@ -36,8 +36,9 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from .derive import Document
-from .errors import Position, RenderError
+from .errors import OutputError, Position, RenderError
 from .typeset import let_tall_rows_split
+from .write import write_atomic
 
 VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
 STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
@@ -155,14 +156,10 @@ def _read(path: Path) -> str | None:
 
 
 def _store(path: Path, text: str) -> None:
-    """Write a cache entry whole or not at all (batch workers may write the same one at once)."""
-    temporary = path.with_name(f"{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
-    try:
-        temporary.write_text(f"{_digest(text)}\n{text}", encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        with suppress(OSError):
-            temporary.unlink(missing_ok=True)
+    """Write a cache entry whole or not at all (batch workers may write the same one at once);
+    a failure only costs time."""
+    with suppress(OutputError):
+        write_atomic(path, f"{_digest(text)}\n{text}".encode("utf-8"))
 
 
 @lru_cache(maxsize=1)

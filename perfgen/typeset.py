@@ -37,9 +37,9 @@ W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
 def let_tall_rows_split(docx: DocxDocument) -> None:
     """Remove `cantSplit` from each row with a cell that may be taller than three quarters of a page."""
     body = docx.element.body
-    crowded = {_cell(t) for t in body.iter(W_T) if len(t.text or "") >= LONG_RUN}
+    crowded = {next(t.iterancestors(W_TC), None) for t in body.iter(W_T) if len(t.text or "") >= LONG_RUN}
     crowded.update(tc for tc in body.iter(W_TC) if len(tc) > MANY_PARAGRAPHS)  # w:tcPr + paragraphs
-    crowded.discard(None)
+    crowded.discard(None)  # long text outside tables
     if not crowded:
         return
     limit = min(s.page_height - s.top_margin - s.bottom_margin for s in docx.sections) * 3 // 4
@@ -48,14 +48,6 @@ def let_tall_rows_split(docx: DocxDocument) -> None:
         kept = tc.getparent().find(CANT_SPLIT)
         if kept is not None and _cell_height(tc, sizes) > limit:
             kept.getparent().remove(kept)
-
-
-def _cell(t):
-    """The table cell holding `t`, or None outside tables."""
-    parent = t.getparent()
-    while parent is not None and parent.tag != W_TC:
-        parent = parent.getparent()
-    return parent
 
 
 def _cell_height(tc, sizes: dict[str | None, int]) -> int:

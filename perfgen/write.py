@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 import zipfile
+from contextlib import suppress
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        with suppress(OSError):  # on a read-only file system the clean-up fails too
+            Path(tmp).unlink(missing_ok=True)
         hint = "文件可能正被 Word/WPS 打开，请关闭后重试" if isinstance(exc, PermissionError) else "请检查磁盘空间和权限"
         raise OutputError.single(Position(str(path)), "W002", f"无法写入输出文件（{exc.strerror}）：{hint}。") from None

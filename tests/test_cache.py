@@ -61,7 +61,7 @@ def test_failing_cache_writes_only_cost_time(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(Path, "write_text", refuse)
+    monkeypatch.setattr("os.replace", refuse)
     monkeypatch.setattr(Path, "unlink", refuse)
     render._store(tmp_path / "entry.xml", "text")  # does not raise
     monkeypatch.setattr(FileSystemBytecodeCache, "dump_bytecode", refuse)
