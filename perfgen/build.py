@@ -6,22 +6,21 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from .appendices import Options as AppendixOptions
-from .appendices import appendix_tables
 from .checks import run_checks
-from .derive import Document, derive
+from .derive import Computed, compute
 from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
-from .frameworks import frameworks
-from .layout import Layout, find_layout
-from .levels import apply_levels, config_overrides, read_overrides
+from .layout import Layout
+from .levels import apply_levels, config_overrides, profile, read_overrides
 from .load import load_source
 from .office import INSTALL_HINT, Office, OfficeError
 from .office import available as office_available
+from .present import present
 from .render import render
-from .spec import Spec, parse_spec, read_previous
+from .spec import layout_of, read_previous, validate_spec
+from .tables import appendix_tables, build_table, workbook_tables
 from .toc import fill_toc
 from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_atomic
@@ -64,28 +63,69 @@ def _hidden(path: Path, root: Path) -> bool:
 
 @dataclass(frozen=True)
 class Checked:
-    """A spec that passed validation, with its layout and the warnings found on the way."""
+    """A spec that passed validation, computed, with its layout and the warnings found on the way."""
 
-    spec: Spec
-    layout: Layout
+    computed: Computed
     warnings: tuple[Finding, ...]
+
+    @property
+    def spec(self):
+        return self.computed.spec
+
+    @property
+    def layout(self) -> Layout:
+        return self.computed.layout
 
 
 def check(path: Path) -> Checked:
-    """Load and validate one spec and resolve its layout; raise a `PerfgenError` on errors."""
+    """Load and validate one spec against its layout and compute it; raise a `PerfgenError` on errors."""
     source = load_source(path)
-    spec = parse_spec(source)
-    if spec.previous_spec:
-        spec = spec.with_previous_year(read_previous(spec.previous_spec, source))
-    layout = find_layout(spec.layout, path.parent, source.position(("版式",)))
+    try:
+        layout = layout_of(source)
+    except LayoutError as exc:  # report the spec's own problems with it
+        try:
+            validate_spec(source, None)
+        except SpecError as core:
+            raise type(exc)([*exc.findings, *core.findings]) from None
     config, config_problems = config_overrides(path)
     own, own_problems = read_overrides(source.data, source)
-    framework = spec.framework or layout.description.framework
-    checked = apply_levels(run_checks(spec, source, layout), framework, config, own)
+    layers = (profile(layout.rules if layout else {}), config, own)
+    try:
+        spec, soft = validate_spec(source, layout)
+    except SpecError as exc:
+        raise SpecError([*exc.findings, *apply_levels(getattr(exc, "soft", []), *layers)]) from None
+    if spec.previous_spec:
+        spec = spec.with_previous_year(read_previous(spec.previous_spec, source))
+    computed = compute(spec, layout)
+    checked = apply_levels([*soft, *run_checks(computed, source)], profile(computed.framework.rules), *layers)
     findings = [*source.findings, *config_problems, *own_problems, *checked]
     if any(f.severity is Severity.ERROR for f in findings):
         raise SpecError(findings)
-    return Checked(spec, layout, tuple(findings))
+    return Checked(computed, tuple(findings))
+
+
+class Tables:
+    """The layout's declared tables for a template (`tables.申报表`), each built when first used."""
+
+    def __init__(self, computed: Computed):
+        self._computed = computed
+        self._built: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._built:
+            spec = self._computed.layout.tables.get(name)
+            if spec is None:
+                raise KeyError(name)
+            self._built[name] = build_table(self._computed, spec).context()
+        return self._built[name]
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 @dataclass(frozen=True)
@@ -103,8 +143,9 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
     """
     checked = check(job.spec)
     spec, layout = checked.spec, checked.layout
-    document = derive(spec, layout)
-    docx = render(layout.template_path, document)
+    document = present(checked.computed)
+    context = {"doc": document, "tables": Tables(checked.computed)}
+    docx = render(layout.template_path, context)
     entries = fill_toc(docx)
     when = build_time(spec.year)
     target = out_dir / job.output_stem.with_suffix(".docx")
@@ -123,38 +164,36 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
     outputs[target] = docx_bytes(docx, when)
     outputs.update(_appendices(checked, document, target, when))
     if options.split:
-        outputs.update(_split(checked.layout, document, target, when))
+        outputs.update(_split(checked.layout, context, target, when))
     for path, data in outputs.items():
         write_atomic(path, data)
     return Built(job, tuple(outputs), checked.warnings)
 
 
-def _appendices(checked: Checked, document: Document, target: Path, when) -> dict[Path, bytes]:
-    """The layout's 附表 as DOCX beside the main document, and all of them as one workbook."""
+def _appendices(checked: Checked, document: dict, target: Path, when) -> dict[Path, bytes]:
+    """The layout's 附表 as DOCX beside the main document, and its tables as one workbook."""
     layout = checked.layout
-    if not layout.description.appendices:
-        return {}
-    framework = frameworks()[checked.spec.framework or layout.description.framework]
-    options = AppendixOptions(framework.level1_names(), "编码" in layout.description.fields.project)
-    tables = appendix_tables(document, [a.kind for a in layout.description.appendices], options)
+    tables = appendix_tables(checked.computed)
     outputs = {}
-    for appendix, table in zip(layout.description.appendices, tables, strict=True):
-        docx = render(layout.directory / appendix.template, document, {"t": table})
+    for appendix, table in zip(layout.appendices, tables, strict=True):
+        docx = render(layout.directory / appendix.template, {"doc": document, "t": table.context()})
         outputs[target.with_name(f"{target.stem}-{table.label}.docx")] = docx_bytes(docx, when)
-    outputs[target.with_suffix(".xlsx")] = workbook_bytes(tables, document.department, document.year, when)
+    if layout.workbook:
+        sheets = workbook_tables(checked.computed, tables)
+        outputs[target.with_suffix(".xlsx")] = workbook_bytes(sheets, checked.spec.department, checked.spec.year, when)
     return outputs
 
 
-def _split(layout: Layout, document: Document, target: Path, when) -> dict[Path, bytes]:
-    """Each project's 绩效目标表 alone (`--split`), for units that file projects one by one."""
-    if not document.projects:
+def _split(layout: Layout, context: dict, target: Path, when) -> dict[Path, bytes]:
+    """Each item of the layout's split list alone (`--split`), e.g. one 绩效目标表 per 项目; a
+    form that is one table (no `split:` in its layout.yaml) has nothing to split."""
+    if layout.split is None:
         return {}
-    if layout.description.project_template is None:
-        raise LayoutError.single(Position(str(layout.directory / "layout.yaml")), "L005", f"版式「{layout.name}」不支持 --split（没有 project_template）。")
-    template = layout.directory / layout.description.project_template
+    document, name = context["doc"], layout.split.list
+    template = layout.directory / layout.split.template
     return {
-        target.with_name(f"{target.stem}-项目{n}.docx"): docx_bytes(render(template, replace(document, projects=[project])), when)
-        for n, project in enumerate(document.projects, 1)
+        target.with_name(f"{target.stem}-{name}{n}.docx"): docx_bytes(render(template, {**context, "doc": {**document, name: [element]}}), when)
+        for n, element in enumerate(document[name], 1)
     }
 
 

@@ -162,7 +162,7 @@ def layouts() -> None:
         _print_findings(exc.findings)
         sys.exit(EXIT_INPUT)
     for layout in available:
-        click.echo(f"{layout.name}\t{layout.description.description}")
+        click.echo(f"{layout.name}\t{layout.description}")
 
 
 @main.command()

@@ -1,317 +1,337 @@
-"""Stage 3: compute everything a template shows but the user did not type (pure functions).
+"""Stage 3a: compute what the user did not type, layout-neutral (pure functions).
 
-`derive(spec, layout)` returns a `Document`: numbered items, money totals as display text,
-indicator values parsed and shown in the layout's style, rows grouped for merged cells, and
-free-form outlines flattened into styled blocks. Templates only format these fields. Text fields
-are never None (an absent value is ""), so no template can print 「None」.
+`compute(spec, layout)` resolves every declared field of the spec: formulas computed in Decimal
+(年度资金总额 = Σ sources, totals over items, shares), defaults filled from their templates
+(编制单位 = 部门, a goal's 简称 from the task of its number), 变动率 derived from last year's
+财务数据, and each indicator tree turned into its rows — written order, generated rows first in
+their group, 一级/二级 in canonical form beside the written names, 指标值 parsed. `present` then
+shows these values in the layout's style; `tables` builds the 附表 from them.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .layout import Layout, ValueStyle
+from .fieldtypes import BlockType, Field, IndicatorsType, ListType, MoneyType, SectionsType
+from .formula import Path, Reference, parse_template
+from .frameworks import Framework, frameworks
+from .indicators import Parsed, parse_value
+from .layout import Layout
+from .model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
 from .numbering import item_number
-from .spec import (
-    ChangeRate,
-    Goal,
-    GroupNote,
-    Indicator,
-    Indicators,
-    Project,
-    Spec,
-    SpendingPlan,
-    Task,
-    ValueParts,
-)
-
-# Comparators as officers type them → one normal form.
-COMPARATORS = {
-    "≥": "≥", ">=": "≥", "＞＝": "≥", "≧": "≥", "＞=": "≥", ">＝": "≥",
-    "≤": "≤", "<=": "≤", "＜＝": "≤", "≦": "≤", "＜=": "≤", "<＝": "≤",
-    ">": ">", "＞": ">", "<": "<", "＜": "<", "=": "=", "＝": "=", "≠": "≠",
-}  # fmt: skip
-_COMPARATOR = "|".join(sorted(map(re.escape, COMPARATORS), key=len, reverse=True))
-VALUE_PATTERN = re.compile(rf"^\s*(?P<cmp>{_COMPARATOR})?\s*(?P<num>[+-]?\d+(?:\.\d+)?)\s*(?P<unit>.*?)\s*$")
-
-
-# ---------------------------------------------------------------------------------------------
-# The derived document
 
 
 @dataclass(frozen=True)
-class Value:
-    """An 指标值 as entered, parsed, and shown in the layout's 符号 | 值 | 单位 style."""
+class Row:
+    """One row of an indicator table: a written or generated 三级, or (where the layout shows every
+    二级 of the framework) an empty placeholder."""
 
-    text: str  # as entered (full-width kept)
-    comparator: str  # normal form: ≥ ≤ > < = ≠, or ""
-    number: str  # "" for qualitative text
-    unit: str  # normal form (％ → %), or the qualitative text
-    shown_comparator: str
-    shown_number: str
-    shown_unit: str
-
-    @property
-    def qualitative(self) -> bool:
-        return not self.number
-
-
-@dataclass(frozen=True)
-class MergedCell:
-    """A cell merged down a group of rows: text on the group's first row only."""
-
-    text: str
-    merge: str  # "restart" on a group's first row, "continue" below it
-
-
-@dataclass(frozen=True)
-class IndicatorRow:
-    level1: MergedCell
-    level2: MergedCell
+    level1: str  # as written
+    level2: str
+    canonical1: str  # in the framework's own words (aliases resolved)
+    canonical2: str
     name: str
-    description: str
-    value: Value
-    basis: str
-    explanation: MergedCell  # 指标解释, merged down while later rows of the group give none
-    note: MergedCell  # 指标说明, likewise
+    written: IndicatorValue  # the 指标值 as written (a 变动率 left as such)
+    value: Parsed  # the 指标值 shown, parsed (a 变动率 computed)
+    values: Values  # the declared indicator fields, defaults filled
+    generated: bool = False
+    placeholder: bool = False
+    index: int = 0  # place in the written group (-1 for generated and placeholder rows)
 
 
 @dataclass(frozen=True)
-class Block:
-    """One paragraph of a free-form outline; `style` is heading1, heading2, heading3 or text."""
+class Stated:
+    """A formula field the spec also wrote: what it wrote, what the formula gives, and the parts."""
 
-    style: str
-    text: str
-
-
-@dataclass(frozen=True)
-class ProjectBlock:
-    number: str
-    title: str
-    name: str
-    code: str
-    leader: str
-    supervisor: str
-    implementer: str
-    fiscal: str
-    other: str
-    total: str  # 年度资金总额 / 预算数
-    purpose: str
-    spending_plan: list[str]  # 3月底, 6月底, 10月底, 12月底 as "24%" or ""
-    annual_goal: str
-    goals: list[str]  # numbered 绩效目标 lines
-    indicator_rows: list[IndicatorRow]
-    indicator_count: int
-    level1_counts: dict[str, int]
-    notes: list[Block]
+    loc: tuple
+    field: Field
+    written: Decimal
+    computed: Decimal | None
+    parts: tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
-class NumberedGoal:
-    number: str
-    title: str
-    goal: str
-    indicators: str  # "" when the spec gives none
+class Unresolved:
+    """A required field left out whose default cannot be worked out (e.g. no task of the goal's number)."""
+
+    loc: tuple
+    field: Field
+    reason: str
+    scalar: str | None  # the block's short form: a value written alone fills this field
 
 
 @dataclass(frozen=True)
-class NumberedParagraph:
-    """A numbered item: one paragraph (title "") or a title line followed by a paragraph."""
-
-    number: str
-    title: str
-    text: str
-
-
-@dataclass(frozen=True)
-class NumberedText:
-    number: str
-    text: str
+class Computed:
+    spec: Spec
+    layout: Layout
+    framework: Framework
+    values: Values  # the spec's fields, core ones included, resolved; indicator fields hold tuples of `Row`
+    stated: tuple[Stated, ...]
+    unresolved: tuple[Unresolved, ...]
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    """One row of 年度主要任务."""
-
-    number: str
-    short: str
-    content: str
-    fiscal: str
-    other: str
-    total: str  # 合计 = 财政资金 + 其他资金
-    remark: str
-
-
-@dataclass(frozen=True)
-class Totals:
-    fiscal: str
-    other: str
-    total: str
+def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
+    """`spec` resolved; with `defaults=False` a field left out stays empty (what was written,
+    with formulas computed: what `diff` compares)."""
+    framework = frameworks().get(spec.framework or layout.framework) or frameworks()[layout.framework]
+    core = {
+        "版式": spec.layout, "年度": spec.year, "部门": spec.department, "上年规格": spec.previous_spec,
+        "财务数据": spec.figures, "指标体系": spec.framework, "规则级别": spec.rule_levels,
+    }  # fmt: skip
+    computer = _Computer(spec, layout, framework, defaults)
+    root = _Scope(computer, layout.root, Values({**core, **spec.values}), None, (), None, None)
+    values = Values({f.label: root.value(f.label) for f in layout.root.fields})
+    return Computed(spec, layout, framework, values, tuple(computer.stated), tuple(computer.unresolved))
 
 
-@dataclass(frozen=True)
-class Document:
-    year: int
-    department: str
-    compiled_by: str
-    reviewed_by: str
-    unit_code: str
-    unit_name: str
-    overall_goal: list[str]
-    sub_goals: list[NumberedGoal]
-    safeguards: list[NumberedParagraph]
-    special_funds: list[ProjectBlock]
-    projects: list[ProjectBlock]
-    project_totals: Totals
-    annual_goals: list[NumberedText]  # 年度总体目标
-    tasks: list[TaskRow]  # 年度主要任务
-    task_totals: Totals
-    indicator_rows: list[IndicatorRow]  # 部门整体绩效指标, generated rows included
+class _Unresolvable(Exception):
+    pass
 
 
-def derive(spec: Spec, layout: Layout) -> Document:
-    return Document(
-        year=spec.year,
-        department=spec.department,
-        compiled_by=spec.compiled_by or spec.department,
-        reviewed_by=spec.reviewed_by or "",
-        unit_code=spec.unit_code or "",
-        unit_name=spec.unit_name or spec.department,
-        overall_goal=paragraphs(spec.overall_goal),
-        sub_goals=[
-            NumberedGoal(item_number(layout.number_format("sub_goals"), i), title, goal.goal, goal.indicators or "")
-            for i, (title, goal) in enumerate(spec.sub_goals.items(), 1)
-        ],
-        safeguards=[
-            _safeguard(item_number(layout.number_format("safeguards"), i), item) for i, item in enumerate(spec.safeguards, 1)
-        ],
-        special_funds=[_project(layout, "special_funds", i, with_rates(p, spec)) for i, p in enumerate(spec.special_funds, 1)],
-        projects=[_project(layout, "projects", i, with_rates(p, spec)) for i, p in enumerate(spec.projects, 1)],
-        project_totals=_totals(spec.projects, layout.description.money_places),
-        annual_goals=[
-            NumberedText(item_number(layout.number_format("annual_goals"), i), goal.text if isinstance(goal, Goal) else goal)
-            for i, goal in enumerate(spec.goals, 1)
-        ],
-        tasks=[_task(layout, i, task) for i, task in enumerate(spec.tasks, 1)],
-        task_totals=_totals(spec.tasks, layout.description.money_places),
-        indicator_rows=indicator_rows(
-            rates_resolved(spec.indicators, spec), layout.description.value_style, generated_rows(layout, spec)
-        ),
-    )
+class _Computer:
+    def __init__(self, spec: Spec, layout: Layout, framework: Framework, defaults: bool):
+        self.spec, self.layout, self.framework, self.defaults = spec, layout, framework, defaults
+        self.stated: list[Stated] = []
+        self.unresolved: list[Unresolved] = []
 
 
-def _task(layout: Layout, n: int, task: Task) -> TaskRow:
-    places = layout.description.money_places
-    return TaskRow(
-        number=item_number(layout.number_format("tasks"), n),
-        short=task.short,
-        content=" ".join(paragraphs(task.content)),
-        fiscal=money_text(task.fiscal, places),
-        other=money_text(task.other, places),
-        total=money_text(project_total(task), places),
-        remark=task.remark or "",
-    )
+class _Scope:
+    """The values of one block (the spec, an item, a nested block), resolved on demand so that a
+    formula or a default can use any other field, here or in an enclosing scope."""
 
+    def __init__(self, computer: _Computer, block: BlockType, raw: Values, parent: _Scope | None, loc: tuple, position: int | None, numbering: str | None):
+        self.computer, self.block, self.raw, self.parent, self.loc = computer, block, raw, parent, loc
+        self.position, self.numbering = position, numbering  # 1-based place in its list, and the list's format
+        self._values: dict[str, Any] = {}
+        self._children: dict[str, list[_Scope]] = {}
+        self._busy: set[str] = set()
 
-# ---------------------------------------------------------------------------------------------
-# Text
+    # -- fields of this scope
 
+    def value(self, label: str) -> Any:
+        if label not in self._values:
+            if label in self._busy:  # a cycle layout.py did not see: leave it empty
+                return None
+            self._busy.add(label)
+            self._values[label] = self._resolve(self.block.field(label))
+            self._busy.discard(label)
+        return self._values[label]
 
-def paragraphs(text: str | None) -> list[str]:
-    """Split on blank lines; lines wrapped inside a paragraph are joined (no space between CJK)."""
-    if not text:
-        return []
-    result = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if lines:
-            result.append(_join_lines(lines))
-    return result
+    def _resolve(self, f: Field) -> Any:
+        raw = self.raw.get(f.label)
+        if f.formula is not None:
+            computed = f.formula.evaluate(self._lookup)
+            if computed is not None and f.type.kind == "count":
+                computed = int(computed)
+            if raw is not None:
+                parts = tuple((".".join(path), self._lookup("ref", path)[0]) for path in f.formula.parts())
+                self.computer.stated.append(Stated((*self.loc, f.label), f, raw, computed, parts))
+                return raw
+            return computed
+        if f.default is not None and f.type.is_empty(raw) and self.computer.defaults:
+            return self._default(f)
+        kind = f.type
+        if isinstance(kind, IndicatorsType):
+            return tuple(_rows(self, f.label, raw or Tree()))
+        if isinstance(kind, ListType) and isinstance(kind.item, BlockType):
+            return tuple(Item(kind.item.name_of(v := Values({g.label: c.value(g.label) for g in kind.item.fields})), v) for c in self.children(f.label))
+        if isinstance(kind, BlockType) and isinstance(raw, Values):
+            child = _Scope(self.computer, kind, raw, self, (*self.loc, f.label), None, None)
+            return Values({g.label: child.value(g.label) for g in kind.fields})
+        if isinstance(kind, SectionsType) and isinstance(kind.item, BlockType):
+            out = []
+            for section in raw or ():
+                child = _Scope(self.computer, kind.item, section.value, self, (*self.loc, f.label, section.title), None, None)
+                out.append(Section(section.title, Values({g.label: child.value(g.label) for g in kind.item.fields})))
+            return tuple(out)
+        return raw
 
+    def _default(self, f: Field) -> Any:
+        try:
+            return parse_template(f.default).render(self.reference)
+        except _Unresolvable as exc:
+            if f.required:
+                self.computer.unresolved.append(Unresolved(self.loc, f, str(exc), self.block.scalar))
+            return None
 
-def _join_lines(lines: list[str]) -> str:
-    out = lines[0]
-    for line in lines[1:]:
-        wide = _is_wide(out[-1]) or _is_wide(line[0])
-        out += line if wide else " " + line
-    return out
+    def children(self, label: str) -> list[_Scope]:
+        """One scope per element of the list field `label` of this scope."""
+        if label not in self._children:
+            f = self.block.field(label)
+            kind = f.type
+            elements = self.raw.get(label) or ()
+            self._children[label] = [
+                _Scope(self.computer, kind.item, element.values, self, (*self.loc, label, i), i + 1, kind.numbering) for i, element in enumerate(elements)
+            ]
+        return self._children[label]
 
+    # -- looking names up, here and outwards
 
-def _is_wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    def owner(self, label: str) -> _Scope | None:
+        scope: _Scope | None = self
+        while scope is not None and scope.block.field(label) is None:
+            scope = scope.parent
+        return scope
 
+    def _lookup(self, how: str, path: Path) -> tuple[Any, bool]:
+        """For formulas: (value, is an amount) of `path` — a field, `sum` over a list, `count`."""
+        scope = self.owner(path[0])
+        if scope is None:
+            return None, False
+        if how == "count":
+            return len(scope.children(path[0])), False
+        if how == "sum":
+            kind = scope.block.field(path[0]).type.item
+            inner = kind.field(path[1]) if isinstance(kind, BlockType) else None
+            values = [child.value(path[1]) for child in scope.children(path[0])]
+            given = [v for v in values if v is not None]
+            return (sum(given, Decimal(0)) if given else None), isinstance(getattr(inner, "type", None), MoneyType)
+        f = scope.block.field(path[0])
+        value = scope.value(path[0])
+        for part in path[1:]:
+            f = f.type.field(part) if isinstance(f.type, BlockType) else None
+            value = value.get(part) if isinstance(value, Values) else None
+        return value, isinstance(getattr(f, "type", None), MoneyType)
 
-def _safeguard(number: str, item: str | dict[str, str]) -> NumberedParagraph:
-    if isinstance(item, dict):
-        (title, text), *_ = item.items()
-        return NumberedParagraph(number, title, " ".join(paragraphs(text)))
-    return NumberedParagraph(number, "", " ".join(paragraphs(item)))
-
-
-def outline_blocks(outline: Any, numbered: str, level: int = 1) -> list[Block]:
-    """Flatten a free-form outline: mapping keys become headings of `level`; a list of one-key
-    mappings becomes headings numbered with the format `numbered`; text becomes paragraphs."""
-    if outline is None:
-        return []
-    if isinstance(outline, str):
-        return [Block("text", p) for p in paragraphs(outline)]
-    blocks: list[Block] = []
-    if isinstance(outline, dict):
-        for heading, content in outline.items():
-            blocks.append(Block(f"heading{min(level, 3)}", heading))
-            blocks.extend(outline_blocks(content, numbered, level + 1))
-        return blocks
-    n = 0
-    for item in outline:
-        if isinstance(item, dict):
-            for heading, content in item.items():
-                n += 1
-                blocks.append(Block(f"heading{min(level, 3)}", item_number(numbered, n) + heading))
-                blocks.extend(outline_blocks(content, numbered, level + 1))
+    def reference(self, reference: Reference) -> Any:
+        """For templates: the text `{…}` stands for."""
+        path = reference.path
+        if path == ("序号",) and self.position is not None:
+            return item_number(self.numbering, self.position) if self.numbering else self.position
+        scope = self.owner(path[0])
+        if scope is None:
+            raise _Unresolvable(f"没有「{path[0]}」")
+        f, value = scope.block.field(path[0]), None
+        if len(path) > 1 and path[1] == ("序号",):
+            children = scope.children(path[0])
+            position = self._position()
+            if position is None or position > len(children):
+                raise _Unresolvable(f"「{path[0]}」没有第 {position} 项")
+            target = children[position - 1]
+            rest = path[2:]
+            if not rest:
+                return target.block.name_of(Values({g.label: target.value(g.label) for g in target.block.fields}))
+            f, value = target.block.field(rest[0]), target.value(rest[0])
+            path = rest
         else:
-            blocks.extend(outline_blocks(item, numbered, level))
-    return blocks
+            value = scope.value(path[0])
+        for part in path[1:]:
+            f = f.type.field(part) if f is not None and isinstance(f.type, BlockType) else None
+            value = value.get(part) if isinstance(value, Values) else None
+        if value is None:
+            raise _Unresolvable(f"「{reference.text}」没有填写")
+        return f.type.show(value) if f is not None else value
+
+    def reference_or_blank(self, reference: Reference) -> Any:
+        try:
+            return self.reference(reference)
+        except _Unresolvable:
+            return ""
+
+    def _position(self) -> int | None:
+        scope: _Scope | None = self
+        while scope is not None and scope.position is None:
+            scope = scope.parent
+        return scope.position if scope else None
 
 
 # ---------------------------------------------------------------------------------------------
-# Money
+# Indicator rows
 
 
-def money_text(amount: Decimal | None, places: int | None) -> str:
-    """Show an amount as written (places=None) or with a fixed number of decimals; None → ""."""
-    if amount is None:
-        return ""
-    if places is None:
-        return format(amount, "f")
-    return format(amount.quantize(Decimal(1).scaleb(-places)), "f")
+def _rows(scope: _Scope, label: str, tree: Tree):
+    computer = scope.computer
+    layout, framework = computer.layout, computer.framework
+    spec_level = scope.parent is None
+    made: dict[tuple[str, str], list[Indicator]] = {}
+    if spec_level:
+        for rule in layout.indicators.generated:
+            if rule.into == label:
+                for child in scope.children(rule.source):
+                    name = rule.name.render(child.reference_or_blank)
+                    made.setdefault((rule.level1, rule.level2), []).append(Indicator(name, rule.value, Values({})))
+    groups: dict[str, dict[str, list[tuple[Indicator, bool, int]]]] = {level1: {} for level1 in tree.level1s}
+    for group in tree.groups:
+        generated = [(indicator, True, -1) for indicator in made.get((group.level1, group.level2), [])]
+        if group.note is not None:
+            if generated:
+                first, flag, _ = generated[0]
+                filled = {k: v for k, v in group.note.items() if v is not None}
+                generated[0] = (Indicator(first.name, first.value, Values({**first.values, **filled})), flag, -1)
+            groups.setdefault(group.level1, {})[group.level2] = generated
+        else:
+            groups.setdefault(group.level1, {})[group.level2] = [*generated, *((ind, False, i) for i, ind in enumerate(group.indicators))]
+    for (level1, level2), indicators in made.items():
+        if indicators and level2 not in groups.get(level1, {}):
+            groups.setdefault(level1, {})[level2] = [(indicator, True, -1) for indicator in indicators]
+    block = layout.indicators.block
+    for level1, level2s in groups.items():
+        canonical1 = framework.canonical(level1)
+        if layout.indicators.all_level2:
+            level2s = _every_level2(framework, canonical1, level2s)
+        for level2, entries in level2s.items():
+            canonical2 = framework.canonical(level2)
+            if not entries and layout.indicators.all_level2:
+                yield Row(level1, level2, canonical1, canonical2, "", None, Parsed(""), Values({f.label: None for f in block.fields}), placeholder=True, index=-1)
+            for indicator, generated, index in entries:
+                written = indicator.value
+                value = parse_value(_shown_value(computer.spec, written), _neutral(layout))
+                row_scope = _RowScope(scope, block, indicator, level1, level2, value)
+                values = Values({f.label: row_scope.field_value(f) for f in block.fields})
+                yield Row(level1, level2, canonical1, canonical2, indicator.name, written, value, values, generated, index=index)
 
 
-def percent_text(value: Decimal | None) -> str:
-    return "" if value is None else f"{format(value, 'f')}%"
+def _every_level2(framework: Framework, canonical1: str, written: dict[str, list]) -> dict[str, list]:
+    """The framework's 二级 of `canonical1`, in its order, with what was written (aliases
+    matched), then any written ones the framework does not list."""
+    by_canonical = {framework.canonical(level2): level2 for level2 in written}
+    out = {by_canonical.get(level2, level2): written.get(by_canonical.get(level2, level2), []) for level2 in framework.level2_names(canonical1)}
+    return {**out, **{k: v for k, v in written.items() if k not in out}}
 
 
-def spending_plan_cells(plan: SpendingPlan | None) -> list[str]:
-    """The four 资金支出计划 cells (3月底, 6月底, 10月底, 12月底); blank where not filled."""
-    if plan is None:
-        return ["", "", "", ""]
-    return [percent_text(v) for v in (plan.march, plan.june, plan.october, plan.december)]
+def _neutral(layout: Layout) -> dict[str, str]:
+    return {part.neutral: part.name for part in layout.indicators.parts if part.neutral}
 
 
-def project_total(project: Project | Task) -> Decimal | None:
-    """年度资金总额 / 预算数 / 合计 = 财政资金 + 其他资金 (None when neither is given)."""
-    if project.fiscal is None and project.other is None:
-        return None
-    return (project.fiscal or Decimal(0)) + (project.other or Decimal(0))
+def _shown_value(spec: Spec, value: IndicatorValue) -> str | ValueParts | None:
+    if isinstance(value, ChangeRate):
+        return percent_text(change_rate(spec, value))
+    return value
 
 
-def amount_sum(amounts: list[Decimal | None]) -> Decimal | None:
-    """The sum of the amounts given (None when none is)."""
-    present = [a for a in amounts if a is not None]
-    return sum(present, Decimal(0)) if present else None
+class _RowScope:
+    """An indicator row's own names (一级, 二级, 名称, 指标值 and its fields) before its item's."""
+
+    def __init__(self, parent: _Scope, block: BlockType, indicator: Indicator, level1: str, level2: str, value: Parsed):
+        self.parent, self.block, self.indicator = parent, block, indicator
+        self.names = {"一级": level1, "二级": level2, "名称": indicator.name, "指标值": value.text}
+
+    def field_value(self, f: Field) -> Any:
+        raw = self.indicator.values.get(f.label)
+        if f.default is None or not f.type.is_empty(raw):
+            return raw
+        try:
+            return parse_template(f.default).render(self.reference)
+        except _Unresolvable:
+            return None
+
+    def reference(self, reference: Reference) -> Any:
+        first = reference.path[0]
+        if len(reference.path) == 1 and first in self.names:
+            return self.names[first]
+        f = self.block.field(first)
+        if f is not None and len(reference.path) == 1:
+            raw = self.indicator.values.get(first)
+            if raw is None:
+                raise _Unresolvable(f"「{first}」没有填写")
+            return f.type.show(raw)
+        return self.parent.reference(reference)
+
+
+# ---------------------------------------------------------------------------------------------
+# Year over year
 
 
 def change_rate(spec: Spec, rate: ChangeRate) -> Decimal | None:
@@ -326,162 +346,17 @@ def change_rate(spec: Spec, rate: ChangeRate) -> Decimal | None:
     return result.copy_abs() if result.is_zero() else result
 
 
-def rates_resolved(indicators: Indicators, spec: Spec) -> Indicators:
-    """`indicators` with each 变动率 value replaced by its derived text (e.g. 21%, -7%)."""
-
-    def value(item: Indicator | GroupNote) -> Indicator | GroupNote:
-        if isinstance(item, Indicator) and isinstance(item.value, ChangeRate):
-            return replace(item, value=percent_text(change_rate(spec, item.value)))
-        return item
-
-    return {
-        level1: {level2: group if isinstance(group, GroupNote) else [value(i) for i in group] for level2, group in level2s.items()}
-        for level1, level2s in indicators.items()
-    }
+def percent_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{format(value, 'f')}%"
 
 
-def with_rates(project: Project, spec: Spec) -> Project:
-    return replace(project, indicators=rates_resolved(project.indicators, spec))
-
-
-def _totals(projects: list[Project] | list[Task], places: int | None) -> Totals:
-    return Totals(
-        fiscal=money_text(amount_sum([p.fiscal for p in projects]), places),
-        other=money_text(amount_sum([p.other for p in projects]), places),
-        total=money_text(amount_sum([project_total(p) for p in projects]), places),
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Projects and indicators
-
-
-def _project(layout: Layout, kind: str, n: int, project: Project) -> ProjectBlock:
-    places = layout.description.money_places
-    rows = indicator_rows(project.indicators, layout.description.value_style)
-    return ProjectBlock(
-        number=item_number(layout.number_format(kind), n),
-        title=project.title or layout.project_title(project.name),
-        name=project.name,
-        code=project.code or "",
-        leader=project.leader or "",
-        supervisor=project.supervisor or "",
-        implementer=project.implementer or "",
-        fiscal=money_text(project.fiscal, places),
-        other=money_text(project.other, places),
-        total=money_text(project_total(project), places),
-        purpose=" ".join(paragraphs(project.purpose)),
-        spending_plan=spending_plan_cells(project.spending_plan),
-        annual_goal=" ".join(paragraphs(project.annual_goal)),
-        goals=[item_number(layout.number_format("goals"), i) + goal for i, goal in enumerate(project.goals, 1)],
-        indicator_rows=rows,
-        indicator_count=len(rows),
-        level1_counts={level1: sum(len(v) for v in level2s.values()) for level1, level2s in project.indicators.items()},
-        notes=outline_blocks(project.notes, layout.number_format("notes")),
-    )
-
-
-def indicator_rows(
-    indicators: Indicators, style: ValueStyle, generated: dict[tuple[str, str], list[Indicator]] | None = None
-) -> list[IndicatorRow]:
-    """One row per 三级指标: 一级/二级 cells merged down their groups, 指标解释/指标说明 merged down
-    over the following rows of a group that give none; `generated` rows open their group."""
-    rows = []
-    for level1, level2s in _with_generated(indicators, generated or {}).items():
-        for i, (level2, items) in enumerate(level2s.items()):
-            explanations = merged_down([item.explanation for item in items])
-            notes = merged_down([item.note for item in items])
-            for j, item in enumerate(items):
-                rows.append(
-                    IndicatorRow(
-                        level1=_merged(level1, first=i == 0 and j == 0),
-                        level2=_merged(level2, first=j == 0),
-                        name=item.name,
-                        description=item.description or "",
-                        value=parse_value(item.value, style),
-                        basis=item.basis or "",
-                        explanation=explanations[j],
-                        note=notes[j],
-                    )
-                )
-    return rows
-
-
-def _merged(text: str, *, first: bool) -> MergedCell:
-    return MergedCell(text, "restart") if first else MergedCell("", "continue")
-
-
-def merged_down(texts: list[str | None]) -> list[MergedCell]:
-    """None continues the cell above when that cell has text; anything else starts a cell."""
-    cells: list[MergedCell] = []
-    open_text = False
-    for text in texts:
-        if text is None and open_text:
-            cells.append(MergedCell("", "continue"))
-        else:
-            cells.append(MergedCell(text or "", "restart"))
-            open_text = bool(text)
-    return cells
-
-
-def _with_generated(
-    indicators: Indicators, generated: dict[tuple[str, str], list[Indicator]]
-) -> dict[str, dict[str, list[Indicator]]]:
-    """Put generated rows first in their group; a GroupNote's texts go on the group's first row."""
-    out: dict[str, dict[str, list[Indicator]]] = {}
-    for level1, level2s in indicators.items():
-        for level2, group in level2s.items():
-            made = generated.get((level1, level2), [])
-            if isinstance(group, GroupNote):
-                if made:
-                    made = [replace(made[0], explanation=group.explanation, note=group.note), *made[1:]]
-                out.setdefault(level1, {})[level2] = made
-            else:
-                out.setdefault(level1, {})[level2] = [*made, *group]
-    for (level1, level2), made in generated.items():
-        if made and level2 not in out.get(level1, {}):
-            out.setdefault(level1, {})[level2] = made
-    return out
-
-
-def generated_rows(layout: Layout, spec: Spec) -> dict[tuple[str, str], list[Indicator]]:
-    """The layout's rows that follow from the task and goal lists (e.g. 「…计划完成率 100%」)."""
-    shorts = {"tasks": [task.short for task in spec.tasks], "goals": goal_shorts(spec)}
-    result: dict[tuple[str, str], list[Indicator]] = {}
-    for rule in layout.description.generated_rows:
-        result.setdefault((rule.level1, rule.level2), []).extend(
-            Indicator(name=rule.name.format(short=short), value=rule.value) for short in shorts[rule.source]
-        )
-    return result
-
-
-def goal_shorts(spec: Spec) -> list[str]:
-    """Each goal's 简称: its own, else that of the task with the same number."""
-    shorts = []
-    for i, goal in enumerate(spec.goals):
-        own = goal.short if isinstance(goal, Goal) else None
-        shorts.append(own or (spec.tasks[i].short if i < len(spec.tasks) else ""))
-    return shorts
-
-
-def parse_value(value: str | ValueParts | None, style: ValueStyle) -> Value:
-    """Parse an 指标值 into comparator / number / unit (or qualitative text) and its shown form."""
-    if value is None or value == "":
-        return Value("", "", "", "", "", "", "")
-    if isinstance(value, ValueParts):
-        text = f"{value.comparator}{value.number}{value.unit}"
-        return Value(text, value.comparator, value.number, value.unit, value.comparator, value.number, value.unit)
-    match = VALUE_PATTERN.match(value)
-    if not match:
-        return Value(value, "", "", value, style.qualitative, "", value)
-    comparator = COMPARATORS.get(match["cmp"] or "", "")
-    unit = match["unit"].replace("％", "%")
-    return Value(
-        text=value,
-        comparator=comparator,
-        number=match["num"],
-        unit=unit,
-        shown_comparator=style.comparators.get(comparator, comparator) if comparator else style.implicit,
-        shown_number=match["num"],
-        shown_unit=style.units.get(unit, unit),
-    )
+def resolved(computed: Computed, loc: tuple) -> Any:
+    """The resolved value at `loc` (a path of labels and list indexes) of a computed spec."""
+    value: Any = computed.values
+    for part in loc:
+        if isinstance(value, Item):
+            value = value.values
+        value = value[part] if isinstance(value, (Values, tuple, list)) else None
+        if value is None:
+            return None
+    return value

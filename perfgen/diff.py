@@ -15,21 +15,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from .derive import amount_sum, project_total
-from .load import load_source
-from .records import Record, fields
-from .spec import (
-    ChangeRate,
-    GroupNote,
-    Indicator,
-    Indicators,
-    Project,
-    Spec,
-    SpendingPlan,
-    Task,
-    ValueParts,
-    parse_spec,
+from .derive import Computed, compute
+from .fieldtypes import (
+    BlockType,
+    CheckpointsType,
+    Field,
+    FieldType,
+    IndicatorsType,
+    ListType,
+    MappingType,
+    MoneyType,
+    NumberType,
+    PercentType,
+    SectionsType,
 )
+from .model import ChangeRate, Indicator, Item, Section, Titled, Tree, ValueParts, Values
+from .spec import load_spec
 
 SHORT = 40  # texts up to this length (one line) are shown whole; longer ones are summarised
 SNIPPET = 20
@@ -91,20 +92,46 @@ class SpecDiff:
 
 def diff_files(old: Path, new: Path) -> SpecDiff:
     """Read and parse both specs (their 上年规格 is not followed); raise a `PerfgenError` on errors."""
-    specs = [parse_spec(load_source(path)) for path in (old, new)]
-    return diff_specs(specs[0], specs[1], str(old), str(new))
+    computed = [compute(*load_spec(path), defaults=False) for path in (old, new)]
+    return diff_specs(computed[0], computed[1], str(old), str(new))
 
 
-def diff_specs(old: Spec, new: Spec, old_name: str = "旧", new_name: str = "新") -> SpecDiff:
+def diff_specs(old: Computed, new: Computed, old_name: str = "旧", new_name: str = "新") -> SpecDiff:
+    """Every difference between two computed specs, field by field in the new layout's order (then
+    the fields only the old layout has), compared as their declared types say."""
     changes: list[Change] = []
-    for field in fields(Spec):
-        label = field.keys[0]
-        before, after = getattr(old, field.name), getattr(new, field.name)
-        if before == after:
+    for f in _union(old.layout.root, new.layout.root):
+        before, after = old.values.get(f.label), new.values.get(f.label)
+        if before == after or (_blank(before) and _blank(after)):
             continue
-        compare = SECTIONS.get(label, _section_value)
-        changes.extend(compare(label, before, after))
-    return SpecDiff(old_name, new_name, old.year, new.year, tuple(changes))
+        changes.extend(_section(f, before, after))
+    return SpecDiff(old_name, new_name, old.spec.year, new.spec.year, tuple(changes))
+
+
+def _union(old: BlockType, new: BlockType) -> list[Field]:
+    return [*new.fields, *(f for f in old.fields if new.field(f.label) is None)]
+
+
+def _blank(value: Any) -> bool:
+    return value in (None, "", (), {}) or (isinstance(value, (Values, Tree)) and not value)
+
+
+def _section(f: Field, old: Any, new: Any) -> Iterator[Change]:
+    """A spec-level field: lists of items, mappings and trees are sections of their own."""
+    kind, label = f.type, f.label
+    if isinstance(kind, ListType) and isinstance(kind.item, BlockType) and kind.item.scalar is None:
+        yield from _items(label, kind.item, old or (), new or ())
+    elif isinstance(kind, ListType):
+        yield from _text_list(label, "", label, list(old or ()), list(new or ()))
+    elif isinstance(kind, SectionsType):
+        yield from _keyed(label, kind, old or (), new or ())
+    elif isinstance(kind, MappingType) and isinstance(kind.value, MoneyType):
+        yield from _figures(label, old or {}, new or {})
+    elif isinstance(kind, IndicatorsType):
+        yield from _indicators(label, "部门整体", old or (), new or ())
+    else:
+        section = "基本信息" if _short(_as_text(old)) and _short(_as_text(new)) else label
+        yield from _value(section, "", f, old, new)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,15 +213,21 @@ def _as_text(value: Any) -> str:
     if isinstance(value, ChangeRate):
         return f"变动率：{value.figure}" + (f"，{value.places} 位小数" if value.places else "")
     if isinstance(value, ValueParts):
-        return f"{value.comparator}{value.number}{value.unit}"
+        return "".join(value.parts.values())
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, dict):
-        return "\n".join(f"{k}\n{_as_text(v)}" for k, v in value.items())
-    if isinstance(value, list):
+    if isinstance(value, Titled):
+        return f"{value.title}\n{value.text}" if value.title else value.text
+    if isinstance(value, Item):
+        return _as_text(value.values)
+    if isinstance(value, Section):
+        return f"{value.title}\n{_as_text(value.value)}"
+    if isinstance(value, Indicator):
+        return _as_text(value.value)
+    if isinstance(value, (dict, Values)):
+        return "\n".join(f"{k}\n{_as_text(v)}" if not isinstance(value, Values) else _as_text(v) for k, v in value.items() if v not in (None, "", ()))
+    if isinstance(value, (list, tuple)):
         return "\n".join(_as_text(v) for v in value)
-    if isinstance(value, Record):
-        return "\n".join(_as_text(getattr(value, field.name)) for field in fields(type(value)))
     return str(value)
 
 
@@ -207,24 +240,30 @@ def _clip(text: str, length: int = SNIPPET) -> str:
     return text if len(text) <= length else text[:length] + "…"
 
 
-def _value(section: str, subject: str, label: str, old: Any, new: Any) -> Iterator[Change]:
-    """Any field: amounts, 支出计划 months, 绩效指标 trees, else text."""
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
+def _value(section: str, subject: str, f: Field, old: Any, new: Any, label: str | None = None) -> Iterator[Change]:
+    """Any field, as its type says: amounts, checkpoints in points, trees, lists, else text."""
+    kind, label = f.type, label or f.label
+    if isinstance(kind, (MoneyType, NumberType)) and not isinstance(kind, PercentType):
         yield from _amount(section, subject, label, old, new)
-    elif isinstance(old, SpendingPlan) or isinstance(new, SpendingPlan):
-        for field in fields(SpendingPlan):
-            before, after = (getattr(plan, field.name) if plan else None for plan in (old, new))
-            yield from _amount(section, subject, f"{label}{field.keys[0]}", before, after, "%")
-    elif label == "绩效指标" and subject:
-        yield from _indicators(section, subject, old or {}, new or {})
-    elif label == "绩效目标" and isinstance(old, list):
-        yield from _text_list(section, subject, label, old, new)
+    elif isinstance(kind, PercentType):
+        yield from _amount(section, subject, label, old, new, "%")
+    elif isinstance(kind, CheckpointsType):
+        for point in kind.points:
+            before, after = (plan.get(point) if plan else None for plan in (old, new))
+            yield from _amount(section, subject, f"{label}{point}", before, after, "%" if isinstance(kind.of, PercentType) else "")
+    elif isinstance(kind, IndicatorsType):
+        yield from _indicators(section, subject, old or (), new or ())
+    elif isinstance(kind, ListType) and not isinstance(kind.item, BlockType):
+        yield from _text_list(section, subject, label, list(old or ()), list(new or ()))
+    elif isinstance(kind, BlockType) and (isinstance(old, Values) or isinstance(new, Values)):
+        yield from _fields(section, subject, kind, old or Values(), new or Values(), prefix=label)
     else:
-        yield from _text(section, subject, label, old, new)
+        yield from _text(section, subject, label, kind.show(old) if _shown(kind, old) else old, kind.show(new) if _shown(kind, new) else new)
 
 
-def _section_value(label: str, old: Any, new: Any) -> Iterator[Change]:
-    yield from _value("基本信息" if _short(_as_text(old)) and _short(_as_text(new)) else label, "", label, old, new)
+def _shown(kind: FieldType, value: Any) -> bool:
+    """Dates, choices and flags compare as they are shown."""
+    return value is not None and not isinstance(value, (str, int, Decimal, list, tuple, dict, Values))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,19 +294,19 @@ def _listed(section: str, subject: str, label: str, index: int, item: Any, kind:
     return Change(section, subject, where, kind, f"{label}：{verb}第 {index + 1} 条「{_clip(text)}」", old, new)
 
 
-def _text_list_section(label: str, old: list, new: list) -> Iterator[Change]:
-    yield from _text_list(label, "", label, old, new)
-
-
-def _keyed(label: str, old: dict, new: dict) -> Iterator[Change]:
-    """分项绩效目标 (title → 绩效目标 / 绩效指标)."""
-    for title in [title for title in old if title not in new]:
-        yield Change(label, title, "", "removed", f"− 删去「{title}」", _as_text(old[title]))
-    for title, goal in new.items():
-        if title not in old:
-            yield Change(label, title, "", "added", f"+ 新增「{title}」", None, _as_text(goal))
-        elif old[title] != goal:
-            yield from _fields(label, title, old[title], goal)
+def _keyed(label: str, kind: SectionsType, old: tuple, new: tuple) -> Iterator[Change]:
+    """Sections (分项绩效目标: title → 绩效目标 / 绩效指标)."""
+    before, after = ({s.title: s.value for s in sections} for sections in (old, new))
+    for title in [title for title in before if title not in after]:
+        yield Change(label, title, "", "removed", f"− 删去「{title}」", _as_text(before[title]))
+    for title, value in after.items():
+        if title not in before:
+            yield Change(label, title, "", "added", f"+ 新增「{title}」", None, _as_text(value))
+        elif before[title] != value:
+            if isinstance(kind.item, BlockType):
+                yield from _fields(label, title, kind.item, before[title], value)
+            else:
+                yield from _text(label, title, "内容", before[title], value)
 
 
 def _figures(label: str, old: dict, new: dict) -> Iterator[Change]:
@@ -275,51 +314,50 @@ def _figures(label: str, old: dict, new: dict) -> Iterator[Change]:
         yield from _amount(label, "", name, old.get(name), new.get(name))
 
 
-def _fields(section: str, subject: str, old: Record, new: Record, skip: tuple[str, ...] = ()) -> Iterator[Change]:
-    for field in fields(type(old)):
-        label, name = field.keys[0], field.name
-        if label not in skip and getattr(old, name) != getattr(new, name):
-            yield from _value(section, subject, label, getattr(old, name), getattr(new, name))
+def _fields(section: str, subject: str, block: BlockType, old: Values, new: Values, skip: tuple[str, ...] = (), prefix: str = "") -> Iterator[Change]:
+    for f in block.fields:
+        before, after = old.get(f.label), new.get(f.label)
+        if f.label in skip or before == after or f.formula is not None:
+            continue
+        yield from _value(section, subject, f, before, after, f"{prefix}{f.label}" if prefix else None)
 
 
 # ---------------------------------------------------------------------------------------------
 # Projects and tasks
 
 
-def _items(label: str, old: list, new: list) -> Iterator[Change]:
-    """Projects / 专项资金 / 年度主要任务: matched by 编码, then name, then a close name."""
-    pairs, removed, added = match_items(old, new, name_of)
+def _items(label: str, block: BlockType, old: tuple[Item, ...], new: tuple[Item, ...]) -> Iterator[Change]:
+    """Lists of items (项目, 专项资金, 年度主要任务 …): matched by 编码, then name, then a close name."""
+    codes = [f.label for f in block.fields if f.role == "code"]
+    pairs, removed, added = match_items(list(old), list(new), lambda item: item.name, codes)
+    total = next((f for f in block.fields if f.formula is not None and isinstance(f.type, MoneyType)), None)
     for item in removed:
-        yield Change(label, name_of(item), "", "removed", f"− 删去「{name_of(item)}」{_funding(item)}", _as_text(item))
+        yield Change(label, item.name, "", "removed", f"− 删去「{item.name}」{_funding(item, total)}", _as_text(item))
     for item in added:
-        yield Change(label, name_of(item), "", "added", f"+ 新增「{name_of(item)}」{_funding(item)}", None, _as_text(item))
+        yield Change(label, item.name, "", "added", f"+ 新增「{item.name}」{_funding(item, total)}", None, _as_text(item))
     for before, after, how in pairs:
-        subject = name_of(after)
-        if name_of(before) != subject:
-            yield Change(
-                label,
-                subject,
-                "名称",
-                "renamed",
-                f"~ 「{name_of(before)}」更名为「{subject}」（{how}）",
-                name_of(before),
-                subject,
-            )
-        yield from _fields(label, subject, before, after, skip=("名称", "简称"))
-        total = (project_total(before), project_total(after))
-        if total[0] != total[1] and (before.other is not None or after.other is not None):
-            yield from _amount(label, subject, "合计" if isinstance(after, Task) else "预算数（合计）", *total)
-    before, after = (amount_sum([project_total(p) for p in items]) for items in (old, new))
-    if before != after:
-        yield from _amount(label, "", f"{label}资金合计", before, after)
+        subject = after.name
+        if before.name != subject:
+            yield Change(label, subject, block.name_field or "名称", "renamed", f"~ 「{before.name}」更名为「{subject}」（{how}）", before.name, subject)
+        yield from _fields(label, subject, block, before.values, after.values, skip=(block.name_field or "",))
+        for f in (g for g in block.fields if g.formula is not None):
+            given = [sum(item.values.get(path[0]) is not None for path in f.formula.parts()) for item in (before, after)]
+            if before.values.get(f.label) != after.values.get(f.label) and max(given) > 1:
+                yield from _amount(label, subject, f.label, before.values.get(f.label), after.values.get(f.label))
+    if total is not None:
+        sums = [_sum(item.values.get(total.label) for item in items) for items in (old, new)]
+        if sums[0] != sums[1]:
+            yield from _amount(label, "", f"{label}资金合计", *sums)
 
 
-def name_of(item: Project | Task) -> str:
-    return item.short if isinstance(item, Task) else item.name
+def _sum(amounts) -> Decimal | None:
+    given = [a for a in amounts if a is not None]
+    return sum(given, Decimal(0)) if given else None
 
 
-def match_items(old: list, new: list, name_of: Callable[[Any], str]) -> tuple[list[tuple[Any, Any, str]], list, list]:
-    """Pair old and new items: same 编码, then same name, then the closest name (≥ NAME_SIMILARITY).
+def match_items(old: list, new: list, name_of: Callable[[Any], str], codes: list[str] = ()) -> tuple[list[tuple[Any, Any, str]], list, list]:
+    """Pair old and new items: same code (a field with role code, such as 编码), then same name,
+    then the closest name (≥ NAME_SIMILARITY).
     Returns (pairs with how they matched, removed, added), each in document order."""
     left, right = list(old), list(new)
     pairs: list[tuple[Any, Any, str]] = []
@@ -332,23 +370,26 @@ def match_items(old: list, new: list, name_of: Callable[[Any], str]) -> tuple[li
                 left.remove(a)
                 right.remove(b)
 
-    take(lambda a, b: bool(getattr(a, "code", None)) and getattr(a, "code", None) == getattr(b, "code", None), "编码相同")
+    def same_code(a: Any, b: Any) -> bool:
+        return any(a.values.get(code) and a.values.get(code) == b.values.get(code) for code in codes)
+
+    take(same_code, "编码相同")
     take(lambda a, b: name_of(a) == name_of(b), "名称相同")
     take(lambda a, b: difflib.SequenceMatcher(None, name_of(a), name_of(b)).ratio() >= NAME_SIMILARITY, "名称相近")
     pairs.sort(key=lambda pair: new.index(pair[1]))
     return pairs, left, right
 
 
-def _funding(item: Project | Task) -> str:
-    total = project_total(item)
-    return "" if total is None else f"（资金 {format(total, 'f')}）"
+def _funding(item: Item, total: Field | None) -> str:
+    amount = item.values.get(total.label) if total is not None else None
+    return "" if amount is None else f"（资金 {format(amount, 'f')}）"
 
 
 # ---------------------------------------------------------------------------------------------
 # Indicators
 
 
-def _indicators(section: str, subject: str, old: Indicators, new: Indicators) -> Iterator[Change]:
+def _indicators(section: str, subject: str, old: tuple, new: tuple) -> Iterator[Change]:
     """Rows matched by 一级/二级/名称; a row found under another 二级 is reported as moved."""
     before, after = _rows(old), _rows(new)
     gone = {key: row for key, row in before.items() if key not in after}
@@ -360,52 +401,34 @@ def _indicators(section: str, subject: str, old: Indicators, new: Indicators) ->
                          _path(origin), _path(key))  # fmt: skip
             yield from _indicator(section, subject, key, gone.pop(origin), came.pop(key))
     for key, row in gone.items():
-        yield Change(section, subject, _path(key), "removed", f"删去指标「{_path(key)}」{_shown_value(row)}", _as_text(row))
+        yield Change(section, subject, _path(key), "removed", f"删去指标「{_path(key)}」{_shown_value(row)}", _as_text(row.written))
     for key, row in came.items():
-        yield Change(section, subject, _path(key), "added", f"新增指标「{_path(key)}」{_shown_value(row)}", None, _as_text(row))
+        yield Change(section, subject, _path(key), "added", f"新增指标「{_path(key)}」{_shown_value(row)}", None, _as_text(row.written))
     for key in [key for key in after if key in before]:
         yield from _indicator(section, subject, key, before[key], after[key])
 
 
-def _indicator(section: str, subject: str, key: tuple[str, str, str], old: Record, new: Record) -> Iterator[Change]:
-    for field in fields(type(new)):
-        label, name = field.keys[0], field.name
-        if label != "名称" and type(old) is type(new) and getattr(old, name) != getattr(new, name):
-            yield from _text(section, subject, f"指标「{_path(key)}」{label}", getattr(old, name), getattr(new, name))
+def _indicator(section: str, subject: str, key: tuple[str, str, str], old, new) -> Iterator[Change]:
+    if old.written != new.written:
+        yield from _text(section, subject, f"指标「{_path(key)}」指标值", _as_text(old.written), _as_text(new.written))
+    for label in dict.fromkeys([*new.values, *old.values]):
+        if old.values.get(label) != new.values.get(label):
+            yield from _text(section, subject, f"指标「{_path(key)}」{label}", old.values.get(label), new.values.get(label))
 
 
-def _rows(tree: Indicators) -> dict[tuple[str, str, str], Indicator | GroupNote]:
-    rows: dict[tuple[str, str, str], Indicator | GroupNote] = {}
-    for level1, level2s in tree.items():
-        for level2, group in level2s.items():
-            if isinstance(group, GroupNote):
-                rows[(level1, level2, "")] = group
-            else:
-                for item in group:
-                    rows.setdefault((level1, level2, item.name), item)
-    return rows
+def _rows(rows: tuple) -> dict[tuple[str, str, str], Any]:
+    """Written rows by 一级/二级/名称 (generated rows follow from the lists, compared there)."""
+    out: dict[tuple[str, str, str], Any] = {}
+    for row in rows:
+        if not row.generated and not row.placeholder:
+            out.setdefault((row.level1, row.level2, row.name), row)
+    return out
 
 
 def _path(key: tuple[str, str, str]) -> str:
     return "/".join(part for part in key if part)
 
 
-def _shown_value(row: Indicator | GroupNote) -> str:
-    value = _as_text(getattr(row, "value", None))
+def _shown_value(row) -> str:
+    value = _as_text(row.written)
     return f"：{value}" if value else ""
-
-
-def _department_indicators(label: str, old: Indicators, new: Indicators) -> Iterator[Change]:
-    yield from _indicators(label, "部门整体", old, new)
-
-
-SECTIONS: dict[str, Callable[[str, Any, Any], Iterator[Change]]] = {
-    "项目": _items,
-    "专项资金": _items,
-    "年度主要任务": _items,
-    "分项绩效目标": _keyed,
-    "工作保障措施": _text_list_section,
-    "年度总体目标": _text_list_section,
-    "财务数据": _figures,
-    "绩效指标": _department_indicators,
-}

@@ -17,6 +17,8 @@ class Framework:
     description: str
     levels: dict[str, tuple[str, ...]]
     aliases: dict[str, str]
+    coverage: dict[str, str]  # 一级 every project should have → the code of its warning
+    rules: dict[str, str]  # rule code → level (错误 / 警告 / 关闭) under this 指标体系
 
     def canonical(self, name: str) -> str:
         return self.aliases.get(name, name)
@@ -32,6 +34,9 @@ class Framework:
 def frameworks() -> dict[str, Framework]:
     raw = YAML(typ="safe", pure=False).load(DATA.read_text(encoding="utf-8"))
     return {
-        str(name): Framework(str(name), body["description"], {k: tuple(v) for k, v in body["levels"].items()}, dict(body["aliases"]))
+        str(name): Framework(
+            str(name), body["description"], {k: tuple(v) for k, v in body["levels"].items()}, dict(body["aliases"]),
+            dict(body.get("coverage") or {}), {str(k): str(v) for k, v in (body.get("rules") or {}).items()},
+        )  # fmt: skip
         for name, body in raw.items()
     }

@@ -1,147 +1,236 @@
-"""Layouts: a directory holding a docxtpl template and `layout.yaml`, the description of what it needs.
+"""Layouts: a directory holding a form's docxtpl templates and `layout.yaml`, the form described as data.
 
-A layout carries everything form-specific (numbering formats, how an 指标值 is shown, money
-precision); the core holds no branch on a layout's name. Built-in layouts live in `templates/`; a spec
-may also name a layout directory of its own by a relative path.
+`layout.yaml` declares everything form-specific: the form's fields at every level (the spec, each kind
+of item, each indicator) with their types, money formulas, numbering, how an 指标值 is split into
+the form's columns, rows generated from lists, the 附表 as named columns, and rule levels. Loading
+it checks every declaration — types, formulas, templates, table columns — and reports each mistake
+in Chinese at its line in layout.yaml (L002). The core holds no branch on a layout's name. Built-in
+layouts live in `templates/`; a spec may also name a layout directory of its own.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from . import numbering
 from .errors import Finding, LayoutError, Position
+from .fieldtypes import (
+    ROUNDING,
+    BlockType,
+    CheckpointsType,
+    ChoiceType,
+    CountType,
+    DateRangeType,
+    DateType,
+    Field,
+    FieldType,
+    FlagType,
+    IndicatorsType,
+    ListType,
+    MappingType,
+    MoneyType,
+    NumberType,
+    OutlineType,
+    ParagraphsType,
+    PercentType,
+    SectionsType,
+    TextType,
+    TitledType,
+    YearType,
+    closest,
+    inner_blocks,
+)
+from .formula import FormulaError, Reference, Template, parse_formula, parse_template
 from .frameworks import frameworks
-from .load import load_source
-from .records import After, Bounds, Invalid, Record, key, keys_of, validate
-from .spec import Indicator, Project, Spec
+from .load import Number, Source, load_source
+from .messages import finding
+from .records import After, Before, Invalid, Record, key, validate
+from .text import as_text
 
 DESCRIPTION_FILE = "layout.yaml"
 NAME_LINE = re.compile(r"^name:[ \t]*([^#\n]+)", re.MULTILINE)
-MODELS = {"spec": Spec, "project": Project, "indicator": Indicator}
+LEVELS = ("错误", "警告", "关闭")
+
+# The fields every spec has, whatever its form.
+CORE = (
+    Field("版式", TextType(), required=True, core=True, description="用哪个版式生成文档，例如 河北-2020；也可写版式目录的相对路径"),
+    Field("年度", YearType(), required=True, core=True, description="预算年度，例如 2020"),
+    Field("上年规格", TextType(), core=True, description="上一年度的规格文件（相对本文件的路径，例如 ../2019/部门.yaml），变动率据此计算"),
+    Field("财务数据", MappingType(MoneyType()), core=True, description="本年度的财务数据（例如 在职人员经费: 1234.5），供本年和下一年度计算变动率"),
+    Field("部门", TextType(), required=True, core=True, description="部门（单位）名称"),
+    Field("指标体系", TextType(), core=True, description="一级/二级指标的体系，默认由版式决定，例如 2015、2021、河南部门整体"),
+    Field("规则级别", MappingType(TextType()), core=True, description="调整检查规则的级别，例如 C103: 关闭（错误 / 警告 / 关闭，见 docs/rules.md）"),
+)
+CORE_LABELS = {f.label for f in CORE}
+# What a template or a table can name besides the declared fields.
+ITEM_NAMES = ("序号",)  # an item's number in its list's numbering
+ROW_NAMES = ("一级", "二级", "名称", "指标值")  # an indicator row (with the layout's value parts)
+TABLE_NAMES = ("行号",)  # a table row's number, 1, 2, 3 …
+VALUE_FIELDS = ("text", "comparator", "number", "unit")
+ROLES = ("code", "kind", "weight", "direction")
+
+SCALARS = {
+    "text": TextType, "paragraphs": ParagraphsType, "titled": TitledType, "money": MoneyType, "percent": PercentType,
+    "number": NumberType, "count": CountType, "date": DateType, "daterange": DateRangeType, "choice": ChoiceType,
+    "flag": FlagType, "outline": OutlineType,
+}  # fmt: skip
+COMPOSITES = ("list", "block", "sections", "checkpoints", "indicators")
+TYPE_NAMES = (*SCALARS, *COMPOSITES)
+FIELD_KEYS = {
+    "*": ("type", "aliases", "required", "default", "formula", "description", "role", "merge", "per_year", "total"),
+    "text": ("pattern", "max_length"), "paragraphs": ("max_length",), "money": ("places",), "percent": ("places",),
+    "number": ("places", "min", "max", "suffix"), "count": ("suffix", "max"), "date": ("format", "month_format"),
+    "daterange": ("format", "date_format", "month_format"), "choice": ("values", "synonyms"), "flag": ("shown",),
+    "outline": ("numbering",), "list": ("of", "item", "numbering"), "block": ("fields", "name", "scalar"),
+    "sections": ("of", "item", "numbering"), "checkpoints": ("points", "of", "cumulative", "final"), "indicators": (),
+}  # fmt: skip
 
 
-class ValueStyle(Record):
-    """How an 指标值 is shown when a template splits it into 符号 | 值 | 单位 columns."""
-
-    comparators: dict[str, str] = key("comparators", factory=dict, description="normalised comparator → shown text")
-    units: dict[str, str] = key("units", factory=dict, description="normalised unit → shown text, e.g. % → 百分比")
-    qualitative: str = key("qualitative", default="", description="shown in the 符号 column for a value that is text only")
-    implicit: str = key("implicit", default="", description="shown in the 符号 column for a number written without a comparator")
+# ---------------------------------------------------------------------------------------------
+# What a layout is, once loaded
 
 
-class Fields(Record):
-    """Spec keys, per level, that a layout's template shows (or requires)."""
+@dataclass(frozen=True)
+class ValuePart:
+    """One column an 指标值 is shown in: `show` for a quantitative value ({comparator} {number}
+    {unit} {text}), then `map`, `missing` when that gives nothing, `qualitative` for a text value."""
 
-    spec: list[str] = key("spec", factory=list)
-    project: list[str] = key("project", factory=list)
-    indicator: list[str] = key("indicator", factory=list)
-
-    def __post_init__(self) -> None:
-        for level, keys in (("spec", self.spec), ("project", self.project), ("indicator", self.indicator)):
-            unknown = set(keys) - set(keys_of(MODELS[level]))
-            if unknown:
-                raise ValueError(f"{level}: unknown spec keys {sorted(unknown)}")
-
-
-def _format_using(fmt: str, field: str) -> str:
-    """`fmt` unchanged if its only replacement field is {field}; else ValueError."""
-    try:
-        fmt.format(**{field: ""})
-    except (KeyError, IndexError, ValueError, AttributeError, TypeError) as exc:
-        raise ValueError(f"{fmt!r} may only use {{{field}}} ({exc})") from None
-    return fmt
+    name: str
+    show: Template
+    map: dict[str, str]
+    missing: str
+    qualitative: Template
+    neutral: str  # comparator / number / unit when `show` is just that one field, else ""
 
 
-def _row_name(fmt: str) -> str:
-    return _format_using(fmt, "short")
+@dataclass(frozen=True)
+class Generated:
+    """One indicator row per element of a list, e.g. 「<任务简称>计划完成率 | 100%」 under 重点工作履行."""
+
+    level1: str
+    level2: str
+    source: str  # the spec's list field
+    name: Template
+    value: str
+    into: str  # the spec's indicators field the rows go into
 
 
-def _project_title(fmt: str) -> str:
-    return _format_using(fmt, "name")
+@dataclass(frozen=True)
+class IndicatorSpec:
+    block: BlockType  # the fields declared beside 名称 and 指标值
+    parts: tuple[ValuePart, ...]
+    all_level2: bool  # show every 二级 of the framework, with an empty row where none is written
+    generated: tuple[Generated, ...]
+
+    def part(self, name: str) -> ValuePart | None:
+        return next((p for p in self.parts if p.name == name), None)
 
 
-class GeneratedRows(Record):
-    """One indicator row per task or goal, e.g. 「<任务简称>计划完成率 | 100%」 under 重点工作履行."""
-
-    level1: str = key("level1")
-    level2: str = key("level2")
-    source: Literal["tasks", "goals"] = key("source")
-    name: Annotated[str, After(_row_name)] = key("name", description="row name; {short} is the task's or goal's 简称")
-    value: str = key("value", default="")
-
-
-class Appendix(Record):
-    """One 附表: which table (perfgen.appendices.KINDS) and the template that formats it."""
-
-    kind: Literal["project_summary", "indicator_detail", "task_budget", "department_indicators"] = key("kind")
-    template: str = key("template")
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: Template
+    value: Reference | Template | None  # a reference (its field's type decides the cell), or text
+    each: str = ""  # "一级": one column per 一级 of the framework (counts); or a checkpoints field
+    width: int = 10
+    merge: str = ""  # "" | "scope" (down the rows of the value's item / 一级 / 二级) | "blank"
+    kind: str = "text"  # text | money | percent | number | count | value (an 指标值's number)
+    field: Field | None = None  # the referenced field, if any
+    scope: str = "row"  # where the value comes from: spec | item | level1 | level2 | row
 
 
-def _formats(value: dict[str, str]) -> dict[str, str]:
-    for fmt in value.values():
-        numbering.check_format(fmt)
-    return value
+@dataclass(frozen=True)
+class Total:
+    label: Template
+    top: bool  # above the rows instead of below
 
 
-def _framework(value: str) -> str:
-    if value not in frameworks():
-        raise ValueError(f"unknown framework {value!r}; known: {sorted(frameworks())}")
-    return value
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    title: str
+    unit: str
+    rows: tuple[str, ...]  # the list (or list.indicators, or an indicators field) giving one row each
+    columns: tuple[Column, ...]
+    total: Total | None
 
 
-def _pattern(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {exc}") from None
-    return value
+@dataclass(frozen=True)
+class Appendix:
+    table: str
+    template: str
 
 
-class Description(Record):
-    name: str = key("name")
-    description: str = key("description")
-    template: str = key("template", default="template.docx")
-    numbering: Annotated[dict[str, str], After(_formats)] = key("numbering", factory=dict)
-    project_title: Annotated[str, After(_project_title)] = key(
-        "project_title", default="{name}项目", description="heading of a project; {name} is its 名称"
-    )
-    project_code_pattern: Annotated[str, After(_pattern)] | None = key(
-        "project_code_pattern", default=None, description="regular expression a 项目编码 should match (warning)"
-    )
-    value_style: ValueStyle = key("value_style", factory=ValueStyle)
-    money_places: Annotated[int, Bounds(ge=0, le=6)] | None = key("money_places", default=None, description="decimals shown for money; None: as written")
-    framework: Annotated[str, After(_framework)] = key("framework", default="2015", description="default 指标体系 of specs using this layout")
-    generated_rows: list[GeneratedRows] = key("generated_rows", factory=list)
-    appendices: list[Appendix] = key("appendices", factory=list, description="the 附表 built beside the main document")
-    project_template: str | None = key("project_template", default=None, description="one project's 绩效目标表, for `perfgen build --split`")
-    fields: Fields = key("fields", description="the spec keys the template shows; any other key in a spec is an error")
-    required: Fields = key("required", factory=Fields, description="spec keys this layout cannot do without")
+@dataclass(frozen=True)
+class Split:
+    list: str
+    template: str
 
 
 @dataclass(frozen=True)
 class Layout:
     directory: Path
-    description: Description
-
-    @property
-    def name(self) -> str:
-        return self.description.name
+    name: str
+    description: str
+    template: str
+    framework: str
+    money: MoneyType
+    rules: dict[str, str]
+    root: BlockType  # the spec: core fields, then the declared ones
+    indicators: IndicatorSpec
+    tables: dict[str, TableSpec]
+    appendices: tuple[Appendix, ...]
+    workbook: tuple[str, ...]
+    split: Split | None
+    path: Path = field(compare=False)
 
     @property
     def template_path(self) -> Path:
-        return self.directory / self.description.template
+        return self.directory / self.template
 
-    def number_format(self, kind: str) -> str:
-        """The numbering format for a list kind; a layout that does not number it gets ""."""
-        return self.description.numbering.get(kind, "")
+    def declared(self) -> tuple[Field, ...]:
+        """The spec-level fields this layout declares (the core ones left out)."""
+        return tuple(f for f in self.root.fields if not f.core)
 
-    def project_title(self, name: str) -> str:
-        return self.description.project_title.format(name=name)
+
+# ---------------------------------------------------------------------------------------------
+# layout.yaml's fixed keys (validated by `records`); its declarations are read below
+
+
+def _rules(value: dict) -> dict:
+    for code, level in value.items():
+        if str(level) not in LEVELS:
+            raise ValueError(f"「{code}: {level}」的级别应是 错误、警告 或 关闭")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+class Description(Record):
+    name: str = key("name", description="specs write it after 版式:")
+    description: str = key("description", description="one line, shown by `perfgen layouts`")
+    template: str = key("template", default="template.docx")
+    framework: Annotated[str, Before(as_text)] = key("framework", default="2015")
+    money: dict[str, Any] = key("money", factory=dict)
+    rules: Annotated[dict[str, Any], After(_rules)] = key("rules", factory=dict)
+    spec: dict[str, Any] = key("spec", factory=dict)
+    blocks: dict[str, Any] = key("blocks", factory=dict)
+    indicators: dict[str, Any] = key("indicators", factory=dict)
+    tables: dict[str, Any] = key("tables", factory=dict)
+    appendices: list[Any] = key("appendices", factory=list)
+    workbook: list[str] | None = key("workbook", default=None)
+    split: dict[str, Any] | None = key("split", default=None)
+
+
+LAYOUT_CODES = {"other": "L002"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding layouts
 
 
 def templates_root() -> Path:
@@ -151,7 +240,7 @@ def templates_root() -> Path:
 
 
 def builtin_layouts() -> list[Layout]:
-    return [_load_layout(d) for d in _builtin_directories()]
+    return [load_layout(d) for d in _builtin_directories()]
 
 
 def _builtin_directories() -> list[Path]:
@@ -172,11 +261,10 @@ def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
             raise LayoutError.single(
                 where, "L001", f"版式目录「{reference}」不存在或缺少 {DESCRIPTION_FILE}：请检查路径（相对于规格文件所在目录）。"
             )
-        return _load_layout(directory)
-    directories = _builtin_directories()
-    for directory in directories:
+        return load_layout(directory)
+    for directory in _builtin_directories():
         if reference in (directory.name, _declared_name(directory)):
-            layout = _load_layout(directory)
+            layout = load_layout(directory)
             if reference in (layout.name, directory.name):
                 return layout
     names = "、".join(layout.name for layout in builtin_layouts())
@@ -184,24 +272,629 @@ def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
 
 
 @cache
-def _load_layout(directory: Path) -> Layout:
+def load_layout(directory: Path) -> Layout:
+    """The layout in `directory`, its description checked and its template files present."""
+    layout = read_layout(directory)
+    templates = [layout.template, *(a.template for a in layout.appendices), *([layout.split.template] if layout.split else [])]
+    for template in templates:
+        if not (directory / template).is_file():
+            raise LayoutError.single(Position(str(layout.path)), "L003", f"版式缺少模板文件「{template}」：请把它放在 {directory} 里。")
+    return layout
+
+
+def read_layout(directory: Path) -> Layout:
+    """The layout described by `directory`/layout.yaml (its templates not looked at)."""
     path = directory / DESCRIPTION_FILE
     source = load_source(path)
     try:
         description = validate(Description, source.data)
     except Invalid as exc:
-        raise LayoutError(
-            [
-                Finding(source.position(_loc(p.loc)), "L002", f"版式说明有误：{'.'.join(map(str, p.loc))}: {p.message}")
-                for p in exc.problems
-            ]
-        ) from None
-    templates = [description.template, *(a.template for a in description.appendices)]
-    for template in templates + ([description.project_template] if description.project_template else []):
-        if not (directory / template).is_file():
-            raise LayoutError.single(Position(str(path)), "L003", f"版式缺少模板文件「{template}」。")
-    return Layout(directory, description)
+        raise LayoutError([finding(source, p, LAYOUT_CODES) for p in exc.problems]) from None
+    reader = _Reader(source, description)
+    layout = reader.layout(directory)
+    if reader.findings:
+        raise LayoutError(reader.findings)
+    return layout
 
 
-def _loc(loc: tuple) -> tuple:
-    return tuple(part for part in loc if isinstance(part, (str, int)))
+# ---------------------------------------------------------------------------------------------
+# Reading the declarations
+
+
+class _Reader:
+    """Reads the declaration sections of one layout.yaml, collecting every mistake with its place."""
+
+    def __init__(self, source: Source, description: Description):
+        self.source, self.d = source, description
+        self.findings: list[Finding] = []
+        self.blocks: dict[str, BlockType] = {}
+        self.reading: set[str] = set()
+        money = description.money
+        self._check_keys(money, ("money",), ("unit", "places", "grouping", "rounding"))
+        unit = str(money.get("unit", "万元"))
+        if unit not in ("万元", "元"):
+            self.error(("money", "unit"), f"金额单位「{unit}」只能是 万元 或 元")
+        places = self.integer(money.get("places"), ("money", "places"), 0, 6)
+        rounding = str(money.get("rounding", "四舍五入"))
+        if rounding not in ROUNDING:
+            self.error(("money", "rounding"), f"舍入方式「{rounding}」应是 {'、'.join(ROUNDING)} 之一")
+            rounding = "四舍五入"
+        self.money = MoneyType(unit, places, bool(money.get("grouping", False)), ROUNDING[rounding])
+
+    # -- reporting
+
+    def error(self, loc: tuple, message: str, *, key: bool = False) -> None:
+        self.findings.append(Finding(self.source.position(loc, key=key), "L002", f"版式说明有误：{message}。"))
+
+    def _check_keys(self, data: Any, loc: tuple, allowed: tuple[str, ...]) -> None:
+        if not isinstance(data, dict):
+            return
+        for k in data:
+            if k not in allowed:
+                self.error((*loc, k), f"不认识的键「{k}」{closest(str(k), list(allowed), 0.3)}可以用的键有：{'、'.join(allowed)}", key=True)
+
+    def integer(self, value: Any, loc: tuple, low: int, high: int) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value) or not low <= value <= high:
+            self.error(loc, f"「{loc[-1]}: {value}」应是 {low} 到 {high} 之间的整数")
+            return None
+        return int(value)
+
+    def text(self, value: Any, loc: tuple, what: str = "文字") -> str:
+        if isinstance(value, Number):
+            return value.source_text
+        if not isinstance(value, str):
+            self.error(loc, f"这里应该是{what}")
+            return ""
+        return value
+
+    def template(self, value: Any, loc: tuple) -> Template | None:
+        try:
+            return parse_template(self.text(value, loc))
+        except FormulaError as exc:
+            self.error(loc, str(exc))
+            return None
+
+    def numbering(self, value: Any, loc: tuple) -> str:
+        if value is None:
+            return ""
+        fmt = self.text(value, loc)
+        try:
+            numbering.check_format(fmt)
+        except ValueError as exc:
+            self.error(loc, f"编号格式「{fmt}」不对（{exc}）：只能用 {{n}}（1 2 3）和 {{cn}}（一 二 三）")
+            return ""
+        return fmt
+
+    # -- the layout
+
+    def layout(self, directory: Path) -> Layout:
+        d = self.d
+        if d.framework not in frameworks():
+            self.error(("framework",), f"没有名为「{d.framework}」的指标体系：可用的有 {'、'.join(frameworks())}")
+        self.raw_blocks = d.blocks
+        for name in d.blocks:
+            if name in TYPE_NAMES:
+                self.error(("blocks", name), f"块的名称「{name}」与类型名重复：请换一个名称", key=True)
+        indicators = self.indicator_spec(d.indicators, ("indicators",))
+        self.indicator_type = IndicatorsType(indicators.block, tuple(p.name for p in indicators.parts))
+        for name in d.blocks:
+            self.block(name)
+        declared = self.fields(d.spec, ("spec",))
+        for f in declared:
+            if f.label in CORE_LABELS:
+                self.error(("spec", f.label), f"「{f.label}」是每个规格都有的键，不能在版式里再声明", key=True)
+        root = BlockType((*CORE, *(f for f in declared if f.label not in CORE_LABELS)), kind="规格")
+        self.root = root
+        self.check_scopes(root, [root], ("spec",))
+        for name, block in self.blocks.items():
+            self.check_scopes(block, [block, root], ("blocks", name, "fields"), item=True)
+        row_names = (*ROW_NAMES, *(p.name for p in indicators.parts))
+        self.check_scopes(indicators.block, [indicators.block, root], ("indicators", "fields"), item=True, extra=row_names)
+        generated = tuple(self.generated(g, ("indicators", "generated", i), root) for i, g in enumerate(d.indicators.get("generated") or []))
+        indicators = IndicatorSpec(indicators.block, indicators.parts, indicators.all_level2, tuple(g for g in generated if g))
+        self.indicator_spec_done = indicators
+        tables = {str(name): self.table(str(name), body, ("tables", name)) for name, body in d.tables.items()}
+        appendices = tuple(self.appendix(a, ("appendices", i), tables) for i, a in enumerate(d.appendices))
+        workbook = tuple(d.workbook) if d.workbook is not None else tuple(a.table for a in appendices)
+        for i, name in enumerate(workbook):
+            if name not in tables:
+                self.error(("workbook", i), f"没有名为「{name}」的表（tables 里有：{'、'.join(tables) or '无'}）")
+        split = self.split(d.split, root)
+        return Layout(
+            directory, d.name, d.description, d.template, d.framework, self.money, d.rules, root, indicators,
+            tables, tuple(a for a in appendices if a), workbook, split, Path(self.source.path),
+        )  # fmt: skip
+
+    # -- fields
+
+    def fields(self, data: Any, loc: tuple) -> tuple[Field, ...]:
+        if not isinstance(data, dict):
+            self.error(loc, "这里应该是「标签: 类型或说明」的映射")
+            return ()
+        out = []
+        labels: dict[str, tuple] = {}
+        for label, body in data.items():
+            label = str(label)
+            parsed = self.field(label, body, (*loc, label))
+            if parsed is None:
+                continue
+            for k in parsed.keys:
+                if k in labels:
+                    self.error((*loc, label), f"「{k}」已是「{labels[k][-1]}」的名称或别名", key=True)
+                labels[k] = (*loc, label)
+            out.append(parsed)
+        return tuple(out)
+
+    def field(self, label: str, body: Any, loc: tuple) -> Field | None:
+        if isinstance(body, str):
+            body = {"type": body}
+        if not isinstance(body, dict):
+            self.error(loc, f"「{label}」应写成类型名（例如 text），或「{{type: …, description: …}}」")
+            return None
+        kind = body.get("type")
+        if kind not in TYPE_NAMES:
+            self.error((*loc, "type") if "type" in body else loc, f"「{label}」的类型「{kind}」不存在{closest(str(kind), list(TYPE_NAMES), 0.3)}可用的类型有：{'、'.join(TYPE_NAMES)}")
+            return None
+        self._check_keys(body, loc, (*FIELD_KEYS["*"], *FIELD_KEYS[kind]))
+        field_type = self.field_type(kind, body, loc, label)
+        if field_type is None:
+            return None
+        aliases = body.get("aliases") or []
+        if not isinstance(aliases, list):
+            self.error((*loc, "aliases"), "aliases 应是列表，例如 [财政资金]")
+            aliases = []
+        role = str(body.get("role") or "")
+        if role and role not in ROLES:
+            self.error((*loc, "role"), f"role「{role}」不存在：可用的有 {'、'.join(ROLES)}")
+        merge = str(body.get("merge") or "")
+        if merge and merge != "blank":
+            self.error((*loc, "merge"), "merge 只能是 blank（不写时与上一行合并）")
+        formula = None
+        if body.get("formula") is not None:
+            if field_type.kind not in ("money", "number", "percent", "count"):
+                self.error((*loc, "formula"), f"只有金额、数字、百分数和整数才能有公式（「{label}」是 {kind}）")
+            else:
+                try:
+                    formula = parse_formula(self.text(body["formula"], (*loc, "formula")))
+                except FormulaError as exc:
+                    self.error((*loc, "formula"), str(exc))
+        default = body.get("default")
+        if default is not None:
+            default = self.text(default, (*loc, "default"))
+            try:
+                parse_template(default)
+            except FormulaError as exc:
+                self.error((*loc, "default"), str(exc))
+        options = {}
+        if body.get("total") is not None:
+            total = body["total"]
+            if role != "weight" or isinstance(total, bool) or not isinstance(total, (int, Decimal)):
+                self.error((*loc, "total"), "total（权重合计）只用于 role: weight 的数字字段，例如 total: 90")
+            else:
+                options["total"] = Decimal(total)
+        return Field(
+            label, field_type, tuple(str(a) for a in aliases), bool(body.get("required", False)), default, formula,
+            str(body.get("description") or ""), role, options, merge, bool(body.get("per_year", False)),
+        )  # fmt: skip
+
+    def field_type(self, kind: str, body: dict, loc: tuple, label: str) -> FieldType | None:
+        if kind == "money":
+            places = self.integer(body.get("places"), (*loc, "places"), 0, 6) if "places" in body else self.money.places
+            return MoneyType(self.money.unit, places, self.money.grouping, self.money.rounding)
+        if kind == "percent":
+            return PercentType(self.integer(body.get("places"), (*loc, "places"), 0, 6), self.money.rounding)
+        if kind == "number":
+            bound = lambda k, d: Decimal(body[k]) if isinstance(body.get(k), (int, Decimal)) and not isinstance(body.get(k), bool) else d  # noqa: E731
+            return NumberType(bound("min", Decimal(0)), bound("max", None), self.integer(body.get("places"), (*loc, "places"), 0, 6), str(body.get("suffix") or ""))
+        if kind == "count":
+            return CountType(str(body.get("suffix") or ""), self.integer(body.get("max"), (*loc, "max"), 0, 10**9))
+        if kind == "text" or kind == "paragraphs":
+            pattern = body.get("pattern")
+            if pattern is not None:
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    self.error((*loc, "pattern"), f"pattern 不是正则表达式（{exc}）")
+                    pattern = None
+            limit = self.integer(body.get("max_length"), (*loc, "max_length"), 1, 100000)
+            return (TextType if kind == "text" else ParagraphsType)(pattern if kind == "text" else None, limit)
+        if kind == "date":
+            return DateType(str(body.get("format", "{y}年{m}月{d}日")), str(body.get("month_format", "{y}年{m}月")))
+        if kind == "daterange":
+            return DateRangeType(str(body.get("format", "{start}-{end}")), str(body.get("date_format", "{y}.{mm}.{dd}")), str(body.get("month_format", "{y}.{mm}")))
+        if kind == "choice":
+            values = body.get("values")
+            if not isinstance(values, list) or not values:
+                self.error((*loc, "values") if "values" in body else loc, f"选项「{label}」需要 values: [可选值, …]")
+                return None
+            synonyms = body.get("synonyms") or {}
+            if not isinstance(synonyms, dict) or any(str(v) not in map(str, values) for v in synonyms.values()):
+                self.error((*loc, "synonyms"), "synonyms 应是「其他写法: 可选值」的映射，值必须在 values 里")
+                synonyms = {}
+            return ChoiceType(tuple(str(v) for v in values), {str(k): str(v) for k, v in synonyms.items()})
+        if kind == "flag":
+            shown = body.get("shown", ["是", "否"])
+            if not isinstance(shown, list) or len(shown) != 2:
+                self.error((*loc, "shown"), "shown 应是两个文字：是的时候显示的、否的时候显示的，例如 [是, 否]")
+                shown = ["是", "否"]
+            return FlagType(tuple(str(s) for s in shown))
+        if kind == "outline":
+            return OutlineType(self.numbering(body.get("numbering"), (*loc, "numbering")))
+        if kind == "titled":
+            return TitledType()
+        if kind in ("list", "sections"):
+            item = self.element(body, loc, label)
+            if item is None:
+                return None
+            fmt = self.numbering(body.get("numbering"), (*loc, "numbering"))
+            return ListType(item, fmt) if kind == "list" else SectionsType(item, fmt)
+        if kind == "block":
+            return self.block_body(body, loc, label)
+        if kind == "checkpoints":
+            points = body.get("points")
+            if not isinstance(points, list) or not points:
+                self.error((*loc, "points") if "points" in body else loc, f"「{label}」需要 points: [3月底, 6月底, …]")
+                return None
+            of = body.get("of", "percent")
+            if of not in ("percent", "money"):
+                self.error((*loc, "of"), "checkpoints 的 of 只能是 percent 或 money")
+                of = "percent"
+            final = body.get("final", 100 if of == "percent" else None)
+            return CheckpointsType(
+                tuple(str(p) for p in points), PercentType(rounding=self.money.rounding) if of == "percent" else MoneyType(self.money.unit, self.money.places),
+                bool(body.get("cumulative", True)), Decimal(final) if isinstance(final, (int, Decimal)) and not isinstance(final, bool) else None,
+            )  # fmt: skip
+        if kind == "indicators":
+            return self.indicator_type
+        raise AssertionError(kind)
+
+    def element(self, body: dict, loc: tuple, label: str) -> FieldType | None:
+        """The element type of a list or sections: `of:` a type or a block name, or `item:` inline."""
+        if "item" in body:
+            item = body["item"]
+            if isinstance(item, dict) and "fields" in item:
+                return self.block_body(item, (*loc, "item"), label)
+            return self.block_body({"fields": item}, (*loc, "item"), label)
+        of = body.get("of")
+        if of in SCALARS and of != "outline":
+            return self.field_type(str(of), {}, loc, label)
+        if isinstance(of, str) and of in self.raw_blocks:
+            return self.block(of)
+        known = [*(k for k in SCALARS if k != "outline"), *self.raw_blocks]
+        self.error((*loc, "of") if "of" in body else loc, f"「{label}」的元素类型「{of}」不存在{closest(str(of), known, 0.3)}可用：{'、'.join(known)}（或用 item: 直接写出字段）")
+        return None
+
+    def block(self, name: str) -> BlockType | None:
+        if name in self.blocks:
+            return self.blocks[name]
+        if name in self.reading:
+            self.error(("blocks", name), f"块「{name}」包含了它自己")
+            return None
+        self.reading.add(name)
+        body = self.raw_blocks[name]
+        block = self.block_body(body if isinstance(body, dict) else {}, ("blocks", name), name, kind=name)
+        self.reading.discard(name)
+        if block is not None:
+            self.blocks[name] = block
+        return block
+
+    def block_body(self, body: dict, loc: tuple, label: str, kind: str = "") -> BlockType | None:
+        self._check_keys(body, loc, ("fields", "name", "scalar", "type"))
+        fields = self.fields(body.get("fields") or {}, (*loc, "fields"))
+        labels = {f.label for f in fields}
+        name_field = body.get("name", "名称" if "名称" in labels else None)
+        if name_field is not None and name_field not in labels:
+            self.error((*loc, "name"), f"name「{name_field}」不是这个块的字段（有：{'、'.join(labels)}）")
+            name_field = None
+        scalar = body.get("scalar")
+        if scalar is not None and scalar not in labels:
+            self.error((*loc, "scalar"), f"scalar「{scalar}」不是这个块的字段")
+            scalar = None
+        return BlockType(fields, kind or label, scalar, name_field)
+
+    # -- indicators
+
+    def indicator_spec(self, data: dict, loc: tuple) -> IndicatorSpec:
+        self._check_keys(data, loc, ("fields", "value", "all_level2", "generated"))
+        fields = self.fields(data.get("fields") or {}, (*loc, "fields"))
+        for f in fields:
+            if f.label in ROW_NAMES or f.label in ("名称", "指标值"):
+                self.error((*loc, "fields", f.label), f"「{f.label}」是每个指标都有的，不能再声明", key=True)
+        parts = []
+        value = data.get("value") or {}
+        if not isinstance(value, dict):
+            self.error((*loc, "value"), "value 应是「栏名: {show: …}」的映射")
+            value = {}
+        for name, body in value.items():
+            part = self.value_part(str(name), body, (*loc, "value", name))
+            if part:
+                parts.append(part)
+        return IndicatorSpec(BlockType(fields, kind="指标"), tuple(parts), bool(data.get("all_level2", False)), ())
+
+    def value_part(self, name: str, body: Any, loc: tuple) -> ValuePart | None:
+        if not isinstance(body, dict):
+            self.error(loc, "值的每一栏应写成 {show: \"{comparator}\", map: {…}, qualitative: …}")
+            return None
+        self._check_keys(body, loc, ("show", "map", "missing", "qualitative"))
+        show = self.template(body.get("show", "{text}"), (*loc, "show"))
+        qualitative = self.template(body.get("qualitative", ""), (*loc, "qualitative"))
+        if show is None or qualitative is None:
+            return None
+        for template, where in ((show, "show"), (qualitative, "qualitative")):
+            for reference in template.references():
+                if reference.path != (reference.text,) or reference.text not in VALUE_FIELDS:
+                    self.error((*loc, where), f"「{{{reference.text}}}」不是指标值的部分：可用 {{text}}（原样）、{{comparator}}（符号）、{{number}}（数值）、{{unit}}（单位）")
+        mapping = body.get("map") or {}
+        if not isinstance(mapping, dict):
+            self.error((*loc, "map"), "map 应是「原值: 显示为」的映射")
+            mapping = {}
+        refs = [r.text for r in show.references()]
+        neutral = refs[0] if len(refs) == 1 and show.text == f"{{{refs[0]}}}" and refs[0] != "text" else ""
+        return ValuePart(name, show, {str(k): str(v) for k, v in mapping.items()}, str(body.get("missing", "")), qualitative, neutral)
+
+    def generated(self, data: Any, loc: tuple, root: BlockType) -> Generated | None:
+        if not isinstance(data, dict):
+            self.error(loc, "每条 generated 应写成 {level1: …, level2: …, from: 列表, name: \"{简称}…\", value: …}")
+            return None
+        self._check_keys(data, loc, ("level1", "level2", "from", "name", "value", "into"))
+        source = str(data.get("from", ""))
+        list_field = root.field(source)
+        if list_field is None or not isinstance(list_field.type, ListType):
+            lists = [f.label for f in root.fields if isinstance(f.type, ListType)]
+            self.error((*loc, "from"), f"from「{source}」不是规格里的列表（有：{'、'.join(lists) or '无'}）")
+            return None
+        trees = [f.label for f in root.fields if isinstance(f.type, IndicatorsType)]
+        into = str(data.get("into", trees[0] if trees else ""))
+        if into not in trees:
+            self.error((*loc, "into"), f"into「{into}」不是规格里的指标（有：{'、'.join(trees) or '无'}）")
+            return None
+        name = self.template(data.get("name", ""), (*loc, "name"))
+        if name is None:
+            return None
+        element = list_field.type.item
+        self.check_template(name, [element, root] if isinstance(element, BlockType) else [root], (*loc, "name"), item=True)
+        return Generated(str(data.get("level1", "")), str(data.get("level2", "")), source, name, self.text(data.get("value", ""), (*loc, "value")), into)
+
+    # -- references in formulas and templates
+
+    def check_scopes(self, block: BlockType, chain: list[BlockType], loc: tuple, item: bool = False, extra: tuple[str, ...] = ()) -> None:
+        """Every formula and default of `block` names fields that exist where it is computed."""
+        for f in block.fields:
+            here = (*loc, f.label)
+            if f.formula is not None:
+                self.check_formula(f, chain, here)
+            if f.default is not None:
+                try:
+                    template = parse_template(f.default)
+                except FormulaError:
+                    continue  # reported where the field was read
+                self.check_template(template, chain, (*here, "default"), item=item, extra=extra)
+            for inner in inner_blocks(f.type):
+                if inner is not self.indicator_type.indicator and inner not in self.blocks.values():
+                    self.check_scopes(inner, [inner, *chain], (*here, "item"), item=True)
+        self.check_cycles(block, loc)
+
+    def check_formula(self, f: Field, chain: list[BlockType], loc: tuple) -> None:
+        for how, path in f.formula.references():
+            found = self.resolve(path, chain)
+            if found is None:
+                self.error((*loc, "formula"), f"公式「{f.formula.text}」里的「{'.'.join(path)}」不是这里能用的字段")
+            elif how == "count" and not isinstance(found.type, ListType):
+                self.error((*loc, "formula"), f"count() 里的「{'.'.join(path)}」应是列表")
+            elif how != "count" and found.type.kind not in ("money", "number", "percent", "count") and not isinstance(found.type, YearType):
+                self.error((*loc, "formula"), f"公式「{f.formula.text}」里的「{'.'.join(path)}」不是数字（它是 {found.type.name}）")
+            elif how == "ref" and len(path) > 1 and _through_list(path, chain):
+                self.error((*loc, "formula"), f"「{'.'.join(path)}」是一个列表里的字段：请写 sum({'.'.join(path)})")
+
+    def resolve(self, path: tuple, chain: list[BlockType]) -> Field | None:
+        """The field `path` names, looked up from the innermost block of `chain` outwards."""
+        for block in chain:
+            found = _follow(block, path)
+            if found is not None:
+                return found
+        return None
+
+    def check_template(self, template: Template, chain: list[BlockType], loc: tuple, *, item: bool = False, extra: tuple[str, ...] = ()) -> None:
+        for reference in template.references():
+            names = [p for p in reference.path if isinstance(p, str)]
+            first = reference.path[0]
+            if isinstance(first, str) and (first in extra or (item and first in ITEM_NAMES)) and len(reference.path) == 1:
+                continue
+            if any(isinstance(p, tuple) and p != ("序号",) for p in reference.path):
+                self.error(loc, f"「{{{reference.text}}}」里的方括号只能写 [序号]（同一位置的那一项）")
+                continue
+            if self.resolve(tuple(names), chain) is None:
+                self.error(loc, f"「{{{reference.text}}}」不是这里能用的字段")
+
+    def check_cycles(self, block: BlockType, loc: tuple) -> None:
+        formulas = {f.label: f for f in block.fields if f.formula is not None}
+        for label in formulas:
+            seen, stack = set(), [label]
+            while stack:
+                current = stack.pop()
+                for _, path in formulas[current].formula.references():
+                    if path[0] == label and len(path) == 1:
+                        self.error((*loc, label, "formula"), f"「{label}」的公式直接或间接用到了它自己")
+                        stack = []
+                        break
+                    if path[0] in formulas and path[0] not in seen and len(path) == 1:
+                        seen.add(path[0])
+                        stack.append(path[0])
+
+    # -- tables
+
+    def table(self, name: str, body: Any, loc: tuple) -> TableSpec | None:
+        if not isinstance(body, dict):
+            self.error(loc, "表应写成 {title: …, rows: …, columns: {…}}")
+            return None
+        self._check_keys(body, loc, ("title", "unit", "rows", "total", "columns"))
+        rows = tuple(self.text(body.get("rows", ""), (*loc, "rows")).split("."))
+        chain, row_kind = self.row_scope(rows, (*loc, "rows"))
+        columns = []
+        for column_name, column in (body.get("columns") or {}).items():
+            parsed = self.column(str(column_name), column, (*loc, "columns", column_name), chain, row_kind)
+            if parsed:
+                columns.append(parsed)
+        if not columns:
+            self.error((*loc, "columns") if "columns" in body else loc, "表至少要有一列：columns: {栏名: {value: 字段}}")
+        total = None
+        if body.get("total") is not None:
+            raw = body["total"]
+            label, top = (raw.get("label", "合计"), raw.get("position", "bottom") == "top") if isinstance(raw, dict) else (raw, False)
+            template = self.template(label, (*loc, "total"))
+            if template is not None:
+                self.check_template(template, [self.root], (*loc, "total"))
+                total = Total(template, top)
+        return TableSpec(name, self.text(body.get("title", name), (*loc, "title")), self.text(body.get("unit", ""), (*loc, "unit")), rows, tuple(columns), total)
+
+    def row_scope(self, rows: tuple[str, ...], loc: tuple) -> tuple[list[BlockType], str]:
+        """The blocks a row's references are looked up in (innermost first), and the row kind:
+        "item" (one row per element of a list) or "indicator" (one per 三级)."""
+        field = self.root.field(rows[0]) if rows and rows[0] else None
+        if field is None:
+            self.error(loc, f"rows「{'.'.join(rows)}」应是规格里的列表或指标（例如 项目、项目.绩效指标、绩效指标）")
+            return [self.root], "item"
+        if isinstance(field.type, IndicatorsType) and len(rows) == 1:
+            return [self.indicator_type.indicator, self.root], "indicator"
+        if not isinstance(field.type, ListType) or not isinstance(field.type.item, BlockType):
+            self.error(loc, f"rows「{rows[0]}」不是项目之类的列表")
+            return [self.root], "item"
+        block = field.type.item
+        if len(rows) == 1:
+            return [block, self.root], "item"
+        inner = block.field(rows[1])
+        if len(rows) != 2 or inner is None or not isinstance(inner.type, IndicatorsType):
+            self.error(loc, f"rows「{'.'.join(rows)}」：「{rows[0]}」后面只能跟它的指标字段（例如 {rows[0]}.绩效指标）")
+            return [block, self.root], "item"
+        return [self.indicator_type.indicator, block, self.root], "indicator"
+
+    def column(self, name: str, body: Any, loc: tuple, chain: list[BlockType], row_kind: str) -> Column | None:
+        if isinstance(body, str):
+            body = {"value": body}
+        if not isinstance(body, dict):
+            self.error(loc, "每一栏应写成 {value: 字段, width: 宽度}")
+            return None
+        self._check_keys(body, loc, ("title", "value", "each", "width", "merge"))
+        width = self.integer(body.get("width", 10), (*loc, "width"), 1, 200) or 10
+        title = self.template(body.get("title", name), (*loc, "title"))
+        merge = body.get("merge", False)
+        merge = "scope" if merge is True else "blank" if merge == "blank" else ""
+        if body.get("merge") not in (None, True, False, "blank"):
+            self.error((*loc, "merge"), "merge 只能是 true（按所属合并）或 blank（空格与上一行合并）")
+        each = str(body.get("each") or "")
+        if each:
+            return self.each_column(name, body, loc, chain, row_kind, title, width, each)
+        raw = body.get("value", name)
+        text = self.text(raw, (*loc, "value"))
+        parts = [p.name for p in self.indicator_spec_done.parts] if row_kind == "indicator" else []
+        specials = (*TABLE_NAMES, *ITEM_NAMES, *((*ROW_NAMES, *parts) if row_kind == "indicator" else ()))
+        if "{" in text:
+            template = self.template(text, (*loc, "value"))
+            if template is not None:
+                self.check_template(template, chain, (*loc, "value"), item=True, extra=specials)
+            return Column(name, title or parse_template(name), template, width=width, merge=merge)
+        path = tuple(text.split("."))
+        if len(path) == 1 and path[0] in specials:
+            part = self.indicator_spec_done.part(path[0]) if row_kind == "indicator" else None
+            kind = "value" if part is not None and part.neutral == "number" else "text"  # a number, never summed
+            scope = {"一级": "level1", "二级": "level2"}.get(path[0], "item" if path[0] == "序号" else "row")
+            return Column(name, title or parse_template(name), Reference(path, text), width=width, merge=merge, kind=kind, scope=scope)
+        found, scope = self.column_field(path, chain, row_kind)
+        if found is None:
+            known = [f.label for block in chain for f in block.fields if not f.core] + list(specials)
+            self.error((*loc, "value"), f"「{text}」不是这一行能用的字段{closest(text, known, 0.3)}可用：{'、'.join(dict.fromkeys(known))}")
+            return None
+        if found.type.kind == "text" and not isinstance(found.type, (TextType, ChoiceType, FlagType, DateType, TitledType, YearType)):
+            self.error((*loc, "value"), f"「{text}」是 {found.type.name}，不能放进一格：请改用它的某个字段")
+            return None
+        return Column(name, title or parse_template(name), Reference(path, text), width=width, merge=merge, kind=found.type.kind, field=found, scope=scope)
+
+    def column_field(self, path: tuple, chain: list[BlockType], row_kind: str) -> tuple[Field | None, str]:
+        """The field a column's value names, and its scope: looked up in the row's indicator,
+        its item (also written 项目.名称, by the item's list), then the spec."""
+        scopes = {3: ["row", "item", "spec"], 2: ["row" if row_kind == "indicator" else "item", "spec"], 1: ["spec"]}[len(chain)]
+        if len(path) > 1:
+            for block, scope in zip(chain, scopes, strict=True):
+                if scope == "item" and any(isinstance(f.type, ListType) and f.type.item is block and f.label == path[0] for f in self.root.fields):
+                    return _follow(block, path[1:]), scope
+        for block, scope in zip(chain, scopes, strict=True):
+            found = _follow(block, path)
+            if found is not None:
+                return (None, "") if _through_list(path, [block]) and len(path) > 1 else (found, scope)
+        return None, ""
+
+    def each_column(self, name, body, loc, chain, row_kind, title, width, each) -> Column | None:
+        if each == "一级":
+            if row_kind != "item" or not any(isinstance(f.type, IndicatorsType) for f in chain[0].fields):
+                self.error((*loc, "each"), "each: 一级 只用于每行一个项目、项目带指标的表（每个一级指标一栏，数出指标个数）")
+                return None
+            return Column(name, title or parse_template("{一级}"), None, each="一级", width=width, kind="count")
+        found = chain[0].field(each)
+        if found is None or not isinstance(found.type, CheckpointsType):
+            self.error((*loc, "each"), f"each「{each}」应是 一级，或这一行的一个 checkpoints 字段（例如 支出计划）")
+            return None
+        return Column(name, title or parse_template("{点}"), None, each=each, width=width, kind=found.type.kind, field=found, scope="item")
+
+    def appendix(self, data: Any, loc: tuple, tables: dict[str, TableSpec]) -> Appendix | None:
+        if not isinstance(data, dict):
+            self.error(loc, "每个附表应写成 {table: 表名, template: appendix-1.docx}")
+            return None
+        self._check_keys(data, loc, ("table", "template"))
+        table = str(data.get("table", ""))
+        if table not in tables:
+            self.error((*loc, "table"), f"没有名为「{table}」的表（tables 里有：{'、'.join(tables) or '无'}）")
+            return None
+        return Appendix(table, self.text(data.get("template", ""), (*loc, "template")))
+
+    def split(self, data: dict | None, root: BlockType) -> Split | None:
+        if data is None:
+            return None
+        self._check_keys(data, ("split",), ("list", "template"))
+        name = str(data.get("list", ""))
+        found = root.field(name)
+        if found is None or not isinstance(found.type, ListType):
+            self.error(("split", "list"), f"split 的 list「{name}」不是规格里的列表")
+            return None
+        return Split(name, self.text(data.get("template", ""), ("split", "template")))
+
+
+def _follow(block: BlockType, path: tuple) -> Field | None:
+    """The field at `path` below `block` (through lists and blocks), or None."""
+    found = block.field(path[0])
+    for part in path[1:]:
+        if found is None:
+            return None
+        inner = inner_blocks(found.type)
+        found = inner[0].field(part) if inner else None
+    return found
+
+
+def _through_list(path: tuple, chain: list[BlockType]) -> bool:
+    for block in chain:
+        found = block.field(path[0])
+        if found is not None:
+            return isinstance(found.type, ListType)
+    return False
+
+
+def declared_elsewhere(kind: str, label: str) -> str | None:
+    """For an unknown key: the built-in layouts that declare it in a block of the same kind."""
+    names = []
+    for directory in _builtin_directories():
+        try:
+            layout = load_layout(directory)
+        except LayoutError:
+            continue
+        blocks = [layout.root, layout.indicators.block, *_all_blocks(layout.root)]
+        if any(block.kind == kind and block.field(label) is not None for block in blocks):
+            names.append(layout.name)
+    return "、".join(names) or None
+
+
+def _all_blocks(block: BlockType) -> Iterator[BlockType]:
+    for f in block.fields:
+        for inner in inner_blocks(f.type):
+            yield inner
+            yield from _all_blocks(inner)

@@ -1,14 +1,15 @@
-"""Rule levels: each domain rule's default severity, per 指标体系 profile, overridable.
+"""Rule levels: each domain rule's default severity (`rules.yaml`), overridable.
 
 A finding's level comes from, in order of precedence: the spec's own `规则级别:`, the nearest
-`.perfgen.yaml` (its `规则级别:`) in the spec's directory or above, the profile of the spec's
-指标体系, and the rule's default. Levels are 错误, 警告 or 关闭 (off). Only the domain rules of
+`.perfgen.yaml` (its `规则级别:`) in the spec's directory or above, the layout's `rules:`, the
+`rules:` of the spec's 指标体系 (frameworks.yaml), and the rule's default. Levels are 错误, 警告 or 关闭 (off). Only the domain rules of
 `checks.py` have levels; a file that cannot be read or a key that does not exist is always an error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 from .errors import Finding, Position, Severity
@@ -19,38 +20,16 @@ LEVEL_KEY = "规则级别"
 OFF = "关闭"
 WORDS = {"错误": Severity.ERROR, "警告": Severity.WARNING, OFF: None, "error": Severity.ERROR, "warning": Severity.WARNING, "off": None}
 
-E, W = Severity.ERROR, Severity.WARNING
-RULES: dict[str, tuple[Severity, str]] = {
-    "L004": (E, "规格里有版式不显示的内容"),
-    "S005": (E, "缺少版式需要的内容"),
-    "F001": (E, "指标体系不存在"),
-    "F002": (E, "一级指标不属于指标体系"),
-    "F003": (E, "二级指标不属于其一级指标"),
-    "I001": (E, "二级指标下没有指标"),
-    "I002": (W, "比率超过 100%"),
-    "I003": (W, "定性指标值带有百分号单位"),
-    "I004": (E, "定量指标值缺少数值"),
-    "G001": (E, "目标没有简称"),
-    "P001": (E, "资金支出计划超出 0–100%"),
-    "P002": (E, "资金支出计划不是累计数"),
-    "P003": (E, "资金支出计划 12月底 不是 100%"),
-    "C001": (W, "项目编码不符合规则"),
-    "C101": (W, "项目没有产出指标"),
-    "C102": (W, "项目没有效益指标"),
-    "C103": (W, "项目没有满意度指标"),
-    "C104": (W, "项目没有成本指标"),
-    "D001": (E, "项目名称重复"),
-    "D002": (E, "项目编码重复"),
-    "M001": (E, "写明的合计与各部分之和不等"),
-    "M002": (W, "金额小数位超过 6 位"),
-    "V007": (W, "上年规格不是上一年度的"),
-    "V008": (W, "财务数据与上年相同"),
-}
-PROFILES: dict[str, dict[str, Severity | None]] = {
-    "2015": {"C104": None},  # 成本指标 is a 二级 of 产出指标 before 2021
-    "2021": {},
-    "河南部门整体": {"C101": None, "C102": None, "C103": None, "C104": None},  # no project indicators
-}
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+
+
+@cache
+def rules() -> dict[str, tuple[Severity, str]]:
+    """Every rule whose level can be changed: code → (default level, what it says)."""
+    from ruamel.yaml import YAML
+
+    raw = YAML(typ="safe", pure=False).load(RULES_FILE.read_text(encoding="utf-8"))
+    return {str(code): (WORDS[body["level"]], body["summary"]) for code, body in raw.items()}
 
 
 @dataclass(frozen=True)
@@ -64,6 +43,7 @@ class Overrides:
 def read_overrides(data: object, where: Source) -> tuple[Overrides, list[Finding]]:
     """The `规则级别:` mapping of a spec or config file; unknown codes or levels are findings."""
     levels, positions, problems = {}, {}, []
+    known = rules()
     block = data.get(LEVEL_KEY) if isinstance(data, dict) else None
     if not isinstance(block, dict):
         if block is not None:
@@ -71,8 +51,8 @@ def read_overrides(data: object, where: Source) -> tuple[Overrides, list[Finding
         return Overrides({}, {}), problems
     for code, word in block.items():
         position = where.position((LEVEL_KEY, code), key=True)
-        if code not in RULES:
-            problems.append(Finding(position, "S006", f"没有代码为「{code}」的可调级别规则：可调的有 {'、'.join(RULES)}（见 docs/rules.md）。"))
+        if code not in known:
+            problems.append(Finding(position, "S006", f"没有代码为「{code}」的可调级别规则：可调的有 {'、'.join(known)}（见 docs/rules.md）。"))
         elif str(word) not in WORDS:
             problems.append(Finding(where.position((LEVEL_KEY, code)), "S006", f"「{word}」不是规则级别：请写 错误、警告 或 关闭。"))
         else:
@@ -90,15 +70,21 @@ def config_overrides(spec_path: Path) -> tuple[Overrides, list[Finding]]:
     return Overrides({}, {}), []
 
 
-def apply_levels(findings: list[Finding], framework: str, *layers: Overrides) -> list[Finding]:
-    """Give each configurable finding its level; drop those switched off."""
+def profile(levels: dict[str, str]) -> Overrides:
+    """The levels a 指标体系 or a layout gives rules (already checked when those were read)."""
+    return Overrides({code: WORDS[level] for code, level in levels.items()}, {})
+
+
+def apply_levels(findings: list[Finding], *layers: Overrides) -> list[Finding]:
+    """Give each configurable finding its level; drop those switched off. `layers` go from the
+    lowest precedence (the 指标体系's profile) to the highest (the spec's own 规则级别)."""
     result = []
+    known = rules()
     for finding in findings:
-        if finding.code not in RULES:
+        if finding.code not in known:
             result.append(finding)
             continue
-        level: Severity | None = RULES[finding.code][0]
-        level = PROFILES.get(framework, {}).get(finding.code, level)
+        level: Severity | None = known[finding.code][0]
         for layer in layers:  # lowest precedence first
             level = layer.levels.get(finding.code, level)
         if level is not None:

@@ -35,7 +35,6 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
-from .derive import Document
 from .errors import OutputError, Position, RenderError
 from .typeset import let_tall_rows_split
 from .write import write_atomic
@@ -172,13 +171,13 @@ def _environment() -> SandboxedEnvironment:
     )
 
 
-def render(template_path: Path, document: Document, extra: dict | None = None) -> DocxDocument:
-    """Render the template at `template_path` with `doc` (and `extra` variables, e.g. an
-    appendix's table as `t`); return the python-docx document (not yet saved)."""
+def render(template_path: Path, context: dict) -> DocxDocument:
+    """Render the template at `template_path` with `context` (`doc`, and `tables` or an
+    appendix's table `t`); return the python-docx document (not yet saved)."""
     where = Position(str(template_path))
     try:
         template = _Template(str(template_path))
-        template.render({"doc": document, **(extra or {})}, jinja_env=_environment(), autoescape=True)
+        template.render(context, jinja_env=_environment(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
         raise _error(template_path, "R001", f"模板语法错误（{exc.message}）", exc, "请修改模板。") from None
     except jinja2.UndefinedError as exc:

@@ -4,8 +4,9 @@ What changes (decided as a budget officer would want it, documented in README �
 - 年度 becomes the new year; 上年规格 names the old file (inserted after 年度, or updated), so
   变动率 values are derived from both years.
 - Figures that belong to one year are kept but flagged with a 「待核实」 comment at the end of their
-  line: every amount (any Decimal field of the model: 财政拨款, 其他资金, 预算数, 合计, 支出计划,
-  财务数据 …), 项目编码, and a 「…变动率」 indicator whose value is typed rather than derived.
+  line: every amount and percentage the layout declares (财政拨款, 其他资金, 预算数, 合计, 支出计划 …),
+  财务数据, fields the layout marks `per_year` (项目编码), and a 「…变动率」 indicator whose value is
+  typed rather than derived.
 - Everything else (texts, indicators, targets) is kept as it is; nothing is removed.
 Places that still mention the old year are listed as hints, never rewritten.
 """
@@ -16,9 +17,7 @@ import difflib
 import io
 import os
 import re
-import typing
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,13 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 from .errors import PerfgenError, Position
+from .fieldtypes import RATE_KEYS, BlockType, CheckpointsType, Field, IndicatorsType, ListType, MappingType, MoneyType, PercentType, SectionsType
 from .load import load_source
-from .records import Record, fields, is_record, keys_of, options_of
-from .spec import ChangeRate, Spec, parse_spec
+from .spec import layout_of, parse_spec
 from .write import write_atomic
 
 REVIEW = "待核实"
-# Text fields that belong to one year (the budget system assigns a new 项目编码 each year).
-PER_YEAR_TEXT = {"编码": "{year} 年的项目编码"}
+PER_YEAR_TEXT = "{year} 年的{what}"  # a field the layout marks per_year (the budget system assigns a new 项目编码 each year)
 PER_YEAR_AMOUNT = "沿用 {year} 年数"
 TYPED_RATE = "{year} 年数，可改写为 {{变动率: …}} 自动计算"
 # Indentation styles tried, in order, until one reproduces the file unchanged: (mapping, sequence, offset).
@@ -77,7 +75,8 @@ def default_target(spec_path: Path, year: int) -> Path:
 def rollover(spec_path: Path, year: int, target: Path | None = None, *, force: bool = False) -> Rolled:
     """Write `spec_path` carried into `year` to `target`; raise a `PerfgenError` before writing on error."""
     source = load_source(spec_path)
-    spec = parse_spec(source)
+    layout = layout_of(source)
+    spec = parse_spec(source, layout)
     shown_year = source.position(("年度",))
     if year <= spec.year:
         raise RolloverError.single(
@@ -96,7 +95,7 @@ def rollover(spec_path: Path, year: int, target: Path | None = None, *, force: b
     previous = Path(os.path.relpath(spec_path.resolve(), target.resolve().parent)).as_posix()
     _set_year(data, year)
     _set_previous(data, previous)
-    flagged = _flag_model(data, Spec, spec.year) + _flag_typed_rates(data, spec.year)
+    flagged = _flag_block(data, layout.root, spec.year) + _flag_typed_rates(data, layout.root, spec.year)
     out = io.StringIO()
     yaml.dump(data, out)
     result = out.getvalue()
@@ -174,55 +173,57 @@ def _flag(mapping: CommentedMap, key: Any, note: str, *, review: bool = True) ->
         token.value = f" # {text}{token.value}"
 
 
-def _flag_model(data: Any, model: type[Record], year: int) -> int:
-    """Flag every per-year value in `data`, a mapping validated by `model`: amounts (any field of
-    type Decimal, at any depth) and `PER_YEAR_TEXT`. Returns how many were flagged."""
+def _flag_block(data: Any, block: BlockType, year: int) -> int:
+    """Flag every per-year value in `data`, a mapping of `block`. Returns how many were flagged."""
     if not isinstance(data, CommentedMap):
         return 0
-    by_key = {name: field for field in fields(model) for name in field.keys}
-    return sum(_flag_value(data, key, options_of(by_key[key].annotation), year) for key in list(data) if key in by_key)
+    return sum(_flag_value(data, key, block.field(key), year) for key in list(data) if block.field(key) is not None)
 
 
-def _flag_value(parent: CommentedMap, key: Any, kinds: list[Any], year: int) -> int:
+def _flag_value(parent: CommentedMap, key: Any, f: Field, year: int) -> int:
     value = parent[key]
-    if value is None or value == "" or not _per_year(kinds, key):
+    if value is None or value == "" or not _per_year(f):
         return 0
-    if key in PER_YEAR_TEXT:
-        _flag(parent, key, PER_YEAR_TEXT[key].format(year=year))
+    kind = f.type
+    if f.per_year:
+        _flag(parent, key, PER_YEAR_TEXT.format(year=year, what=f.description or f.label))
         return 1
-    if Decimal in kinds or (isinstance(value, (CommentedMap, CommentedSeq)) and value.fa.flow_style()):
+    if _amount(kind) or (isinstance(value, (CommentedMap, CommentedSeq)) and value.fa.flow_style()):
         _flag(parent, key, PER_YEAR_AMOUNT.format(year=year))  # one comment for a one-line mapping
         return 1
-    count = 0
-    for kind in kinds:
-        origin, args = typing.get_origin(kind), typing.get_args(kind)
-        if is_record(kind):
-            count += _flag_model(value, kind, year)
-        elif origin is list and isinstance(value, CommentedSeq):
-            models = [m for m in options_of(args[0]) if is_record(m)]
-            count += sum(_flag_model(item, m, year) for item in value for m in models)
-        elif origin is dict and isinstance(value, CommentedMap):
-            count += sum(_flag_value(value, name, options_of(args[-1]), year) for name in list(value))
-    return count
+    if isinstance(kind, (CheckpointsType, MappingType)) and isinstance(value, CommentedMap):
+        for name in list(value):
+            if value[name] not in (None, ""):
+                _flag(value, name, PER_YEAR_AMOUNT.format(year=year))
+        return sum(value[name] not in (None, "") for name in value)
+    if isinstance(kind, BlockType):
+        return _flag_block(value, kind, year)
+    if isinstance(kind, ListType) and isinstance(kind.item, BlockType) and isinstance(value, CommentedSeq):
+        return sum(_flag_block(item, kind.item, year) for item in value)
+    if isinstance(kind, SectionsType) and isinstance(kind.item, BlockType) and isinstance(value, CommentedMap):
+        return sum(_flag_block(value[name], kind.item, year) for name in value)
+    return 0
 
 
-def _per_year(kinds: list[Any], key: Any = None) -> bool:
-    """Whether a value of one of `kinds` is, or holds, a per-year value."""
-    if key in PER_YEAR_TEXT or Decimal in kinds:
+def _amount(kind: Any) -> bool:
+    return isinstance(kind, (MoneyType, PercentType))
+
+
+def _per_year(f: Field) -> bool:
+    """Whether a value of `f` is, or holds, a per-year value."""
+    kind = f.type
+    if f.per_year or _amount(kind) or isinstance(kind, CheckpointsType):
         return True
-    for kind in kinds:
-        if is_record(kind):
-            if any(_per_year(options_of(f.annotation), n) for f in fields(kind) for n in f.keys):
-                return True
-        elif typing.get_origin(kind) in (list, dict) and _per_year(options_of(typing.get_args(kind)[-1])):
-            return True
-    return False
+    if isinstance(kind, MappingType):
+        return _amount(kind.value)
+    inner = kind if isinstance(kind, BlockType) else getattr(kind, "item", None)
+    return isinstance(inner, BlockType) and any(_per_year(g) for g in inner.fields)
 
 
-def _flag_typed_rates(data: CommentedMap, year: int) -> int:
+def _flag_typed_rates(data: CommentedMap, block: BlockType, year: int) -> int:
     """Flag a typed value of an indicator named 「…变动率」: it is a per-year figure."""
     count = 0
-    for tree in _indicator_trees(data):
+    for tree in _indicator_trees(data, block):
         for level2s in tree.values():
             if not isinstance(level2s, CommentedMap):
                 continue
@@ -239,14 +240,27 @@ def _flag_typed_rates(data: CommentedMap, year: int) -> int:
 
 
 def _is_rate(value: Any) -> bool:
-    return isinstance(value, CommentedMap) and bool(set(value) & set(keys_of(ChangeRate)))
+    return isinstance(value, CommentedMap) and bool(set(value) & set(RATE_KEYS))
 
 
-def _indicator_trees(data: CommentedMap) -> list[CommentedMap]:
-    trees = [data.get("绩效指标")]
-    for key in ("项目", "专项资金"):
-        trees.extend(p.get("绩效指标") for p in data.get(key) or [] if isinstance(p, CommentedMap))
-    return [tree for tree in trees if isinstance(tree, CommentedMap)]
+def _indicator_trees(data: Any, block: BlockType) -> list[CommentedMap]:
+    """The indicator trees written in `data` (a mapping of `block`), at any depth."""
+    trees: list[CommentedMap] = []
+    if not isinstance(data, CommentedMap):
+        return trees
+    for key in data:
+        f = block.field(key)
+        value = data[key]
+        if f is None:
+            continue
+        if isinstance(f.type, IndicatorsType) and isinstance(value, CommentedMap):
+            trees.append(value)
+        elif isinstance(f.type, BlockType):
+            trees.extend(_indicator_trees(value, f.type))
+        elif isinstance(f.type, ListType) and isinstance(f.type.item, BlockType) and isinstance(value, CommentedSeq):
+            for item in value:
+                trees.extend(_indicator_trees(item, f.type.item))
+    return trees
 
 
 # ---------------------------------------------------------------------------------------------

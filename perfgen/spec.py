@@ -1,284 +1,92 @@
-"""Stage 2: the typed, frozen model of what the user wrote, with the form's Chinese labels as keys.
+"""Stage 2: a spec validated against its layout's declaration, every problem at its line and column.
 
-`parse_spec` validates a `Source` against `Spec` (see `records`) and maps every problem back to the line and
-column it came from, in Chinese (RenderCV's approach). Nothing here computes: totals, numbering and
-parsed indicator values belong to `derive`.
+`validate_spec` checks a `Source` against the layout's root block — the core fields every spec has
+plus the fields the layout declares — and maps every problem back to the place it was written,
+in Chinese, with the nearest valid key for a misspelt one (RenderCV's approach). Nothing here
+computes: totals, numbering and parsed indicator values belong to `derive`.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
-import typing
-from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Any
 
 from .errors import Finding, PerfgenError, SpecError
-from .load import Number, PathKey, Source, load_source
-from .records import (
-    Before,
-    Bounds,
-    Choose,
-    Invalid,
-    Problem,
-    Record,
-    Schema,
-    fields,
-    internal,
-    is_record,
-    key,
-    keys_of,
-    options_of,
-    validate,
-)
-from .records import json_schema as record_schema
-
-MONEY_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-
-
-def _as_text(value: Any) -> Any:
-    """Numbers written where text belongs keep their exact spelling (phone numbers, years)."""
-    if isinstance(value, Number):
-        value = value.source_text
-    if isinstance(value, str):
-        return "\n".join(line.rstrip() for line in value.strip().splitlines())
-    return value
-
-
-MONEY_LIMIT = Decimal("1e12")  # 万元: a trillion 万元 is beyond any budget, so a typo or a unit mix-up
-
-
-def _as_money(value: Any) -> Any:
-    amount = _money_value(value)
-    if not amount.is_finite() or amount.copy_abs() >= MONEY_LIMIT:  # copy_abs: exact, even for 1e999999999
-        raise ValueError(f"「{value}」超出了金额的合理范围：请检查数字和单位（万元）")
-    return amount
-
-
-def _money_value(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError("金额应该是数字（单位：万元），例如 48.36")
-    if isinstance(value, Number):
-        return Decimal(value.source_text.replace("_", ""))
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        if MONEY_TEXT.match(text):
-            return Decimal(text)
-        raise ValueError(f"「{value}」不是金额数字：请只写数字（单位：万元），例如 48.36，不要带单位或文字")
-    if isinstance(value, Decimal):
-        return value
-    raise ValueError("金额应该是数字（单位：万元），例如 48.36")
-
-
-def _as_year(value: Any) -> Any:
-    if isinstance(value, Number) and re.fullmatch(r"\d{4}", value.source_text):
-        return int(value.source_text)
-    if isinstance(value, str) and re.fullmatch(r"\d{4}", value.strip()):
-        return int(value)
-    raise ValueError("年度应该是四位数字的年份，例如 2020")
-
-
-def _as_percent(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().endswith(("%", "％")):
-        value = value.strip()[:-1].strip()
-    try:
-        return _as_money(value)
-    except ValueError:
-        raise ValueError(f"「{value}」不是百分数：请写成 24% 或 24") from None
-
-
-Text = Annotated[str, Before(_as_text), Schema({"type": ["string", "number"]})]
-MONEY_SCHEMA = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?$"}]}
-Money = Annotated[Decimal, Before(_as_money), Bounds(ge=0), Schema(MONEY_SCHEMA)]
-Percent = Annotated[
-    Decimal, Before(_as_percent), Schema({"type": ["number", "string"], "pattern": r"^\s*\d+(\.\d+)?\s*[%％]?\s*$"})
-]
-Year = Annotated[int, Before(_as_year)]
-
-
-def by_shape(mapping: Any, other: Any) -> Any:
-    """`mapping` when the spec wrote a mapping there, else `other` — so a mistake is reported
-    against the one shape the user meant, not against every member of a union."""
-    return Annotated[Union[mapping, other], Choose(lambda v: mapping if isinstance(v, dict) else other)]
-
-
-class ValueParts(Record):
-    """The long form of an 指标值, for rows a layout shows as 符号 | 值 | 单位 that do not follow
-    from one written value (e.g. 符号「文字描述」with a number)."""
-
-    comparator: Text = key("符号", default="", description="符号列，例如 >=、=、文字描述")
-    number: Text = key("值", default="", description="值列")
-    unit: Text = key("单位", default="", description="单位列")
-
-
-class ChangeRate(Record):
-    """An 指标值 derived, not typed: (本年 − 上年) / 上年 of one figure of 财务数据, as a percentage.
-
-    本年 comes from this spec's 财务数据, 上年 from that of the spec named by 上年规格.
-    """
-
-    figure: Text = key("变动率", description="「财务数据」中的一项，例如 在职人员经费；指标值 = (本年 − 上年) / 上年")
-    places: Annotated[int, Bounds(ge=0, le=4)] = key("小数位", default=0, description="百分数保留几位小数（四舍五入），默认 0：21%、-7%")
-
-
-OPTIONAL_TEXT = Text | None
-RATE_KEYS = frozenset(keys_of(ChangeRate))
-
-
-def _value_form(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return OPTIONAL_TEXT
-    return ChangeRate if RATE_KEYS & set(value) else ValueParts
-
-
-IndicatorValue = Annotated[Union[ValueParts, ChangeRate, Text, None], Choose(_value_form)]
-"""An 指标值: text as an officer says it, its long form 符号/值/单位, or a derived 变动率."""
-
-
-class Indicator(Record):
-    """One 三级指标. In the spec: `- 名称: 指标值` on one line, with optional keys beside it."""
-
-    name: Text = key("名称", description="三级指标名称")
-    value: IndicatorValue = key("指标值", default=None, description="例如 ≥12个、=100%、文字；或 {变动率: 在职人员经费}")
-    description: Text | None = key("描述", default=None, description="绩效指标描述")
-    basis: Text | None = key("依据", default=None, description="指标值确定依据")
-    explanation: Text | None = key("解释", default=None, description="指标解释；不写时与上一行合并")
-    note: Text | None = key("说明", default=None, description="指标说明；不写时与上一行合并")
-
-
-class GroupNote(Record):
-    """A 二级指标 whose rows the layout generates: only the group's 指标解释 and 指标说明."""
-
-    explanation: Text | None = key("解释", default=None, description="指标解释")
-    note: Text | None = key("说明", default=None, description="指标说明")
-
-
-Indicators = dict[Text, dict[Text, by_shape(GroupNote, list[Indicator])]]
-"""一级指标 → 二级指标 → the 三级 rows, in the order written (or a GroupNote for generated rows)."""
-
-Outline = dict[Text, Union[Text, list[Union[Text, dict[Text, Any]]], dict[Text, Any]]]
-"""Free-form sub-sections: a heading mapped to text, to a list, or to further headings."""
-
-Safeguard = by_shape(dict[Text, Text], Text)
-"""A paragraph, or a one-key mapping 标题: 段落 for a title line followed by a paragraph."""
-
-
-class Task(Record):
-    """One row of 年度主要任务 (whole-department forms)."""
-
-    short: Text = key("简称", description="任务简称，用于生成「计划完成」指标行")
-    content: Text = key("主要内容")
-    fiscal: Money | None = key("财政资金", "财政拨款", default=None, description="其中：财政资金（万元）")
-    other: Money | None = key("其他资金", default=None, description="其他资金（万元）")
-    total: Money | None = key("合计", default=None, description="可不写：由财政资金 + 其他资金计算；写了则必须相等")
-    remark: Text | None = key("备注", default=None, description="例如 政府性基金")
-
-
-class Goal(Record):
-    """One 年度总体目标 written in its long form, to give it its own 简称."""
-
-    text: Text = key("内容")
-    short: Text | None = key("简称", default=None, description="目标简称，默认为同序号任务的简称")
-
-
-GoalItem = by_shape(Goal, Text)
-
-
-class SubGoal(Record):
-    goal: Text = key("绩效目标")
-    indicators: Text | None = key("绩效指标", default=None)
-
-
-class SpendingPlan(Record):
-    """资金支出计划: cumulative percentages at the end of March, June, October and December."""
-
-    march: Percent | None = key("3月底", default=None)
-    june: Percent | None = key("6月底", default=None)
-    october: Percent | None = key("10月底", default=None)
-    december: Percent | None = key("12月底", default=None)
-
-
-class Project(Record):
-    name: Text = key("名称", description="项目名称")
-    title: Text | None = key("标题", default=None, description="在正文和目录中的标题，默认由版式根据名称生成")
-    code: Text | None = key("编码", default=None, description="项目编码")
-    leader: Text | None = key("负责人", default=None, description="项目负责人及电话")
-    supervisor: Text | None = key("主管部门", default=None)
-    implementer: Text | None = key("实施单位", default=None)
-    fiscal: Money | None = key("财政拨款", "财政资金", default=None, description="其中：财政拨款 / 财政资金（万元）")
-    other: Money | None = key("其他资金", default=None, description="其他资金（万元）")
-    budget: Money | None = key("预算数", default=None, description="可不写：由财政资金 + 其他资金计算；写了则必须相等")
-    purpose: Text | None = key("用途", default=None, description="资金用途")
-    spending_plan: SpendingPlan | None = key("支出计划", default=None, description="资金支出计划（%），累计")
-    annual_goal: Text | None = key("年度目标", default=None)
-    goals: list[Text] = key("绩效目标", factory=list, description="绩效目标，每条一项，编号自动生成")
-    indicators: Indicators = key("绩效指标")
-    notes: Outline | None = key("情况说明", default=None, description="绩效目标指标情况说明：小标题与段落")
-
-
-@dataclass(frozen=True)
-class PreviousYear:
-    """What a spec uses from the spec named by its 上年规格: that spec's year and 财务数据."""
-
-    path: str  # as shown in messages
-    year: int
-    figures: dict[str, Decimal]
-
-
-class Spec(Record):
-    layout: Text = key("版式", description="用哪个版式生成文档，例如 河北-2020；也可写版式目录的相对路径")
-    year: Year = key("年度")
-    previous_spec: Text | None = key("上年规格", default=None, description="上一年度的规格文件（相对本文件的路径，例如 ../2019/部门.yaml），变动率据此计算")
-    figures: dict[Text, Money] = key("财务数据", factory=dict, description="本年度的财务数据（例如 在职人员经费: 1234.5），供本年和下一年度计算变动率")
-    department: Text = key("部门", description="部门（单位）名称")
-    compiled_by: Text | None = key("编制单位", default=None, description="默认为部门名称")
-    reviewed_by: Text | None = key("审核单位", default=None, description="例如 河北省财政厅")
-    unit_code: Text | None = key("单位编码", default=None, description="预算单位编码，例如 324001")
-    unit_name: Text | None = key("单位名称", default=None, description="预算单位名称，默认为部门名称")
-    overall_goal: Text | None = key("总体绩效目标", default=None)
-    sub_goals: dict[Text, SubGoal] = key("分项绩效目标", factory=dict)
-    safeguards: list[Safeguard] = key("工作保障措施", factory=list)
-    special_funds: list[Project] = key("专项资金", factory=list)
-    projects: list[Project] = key("项目", factory=list)
-    framework: Text | None = key("指标体系", default=None, description="一级/二级指标的体系，默认由版式决定，例如 2015、2021、河南部门整体")
-    goals: list[GoalItem] = key("年度总体目标", factory=list, description="目标1、目标2…编号自动生成")
-    tasks: list[Task] = key("年度主要任务", factory=list, description="任务1、任务2…编号自动生成")
-    indicators: Indicators = key("绩效指标", factory=dict, description="部门整体绩效指标")
-    rule_levels: dict[Text, Text] = key("规则级别", factory=dict, description="调整检查规则的级别，例如 C103: 关闭（错误 / 警告 / 关闭，见 docs/rules.md）")
-
-    previous_year: PreviousYear | None = internal()  # what 上年规格 gives, once read (`read_previous`)
-
-    def with_previous_year(self, previous: PreviousYear) -> Spec:
-        """A copy of this spec that knows its previous year (see `read_previous`)."""
-        return replace(self, previous_year=previous)
-
-
-# ---------------------------------------------------------------------------------------------
-# From Source to Spec
-
-
-INDICATOR_OPTIONS = set(keys_of(Indicator)) - {"名称", "指标值"}
-
-
-def parse_spec(source: Source) -> Spec:
-    """Validate `source` as a `Spec`; raise `SpecError` listing every problem with its position.
-
-    Pure: the spec named by 上年规格 is read by the build (`read_previous`), not here.
-    """
+from .fieldtypes import SOFT, BlockType
+from .layout import CORE, Layout, builtin_layouts, declared_elsewhere, find_layout
+from .load import Number, Source, load_source
+from .messages import finding
+from .model import PreviousYear, Spec, Values
+from .records import INVALID, Problem
+
+CORE_ONLY = BlockType(CORE, kind="规格", open=True)
+
+
+def layout_of(source: Source) -> Layout | None:
+    """The layout the spec's 版式 names (None when 版式 is missing or not text: the spec's own
+    validation reports that); raise `LayoutError` when it names none."""
+    reference = source.data.get("版式") if isinstance(source.data, dict) else None
+    if isinstance(reference, Number):
+        reference = reference.source_text
+    if not isinstance(reference, str) or not reference.strip():
+        return None
+    return find_layout(reference.strip(), Path(source.path).parent, source.position(("版式",)))
+
+
+def validate_spec(source: Source, layout: Layout | None) -> tuple[Spec, list[Finding]]:
+    """`source` as a `Spec` of `layout`, and the findings whose level is configurable (a key the
+    layout does not show, one it requires); raise `SpecError` listing every problem when the spec
+    cannot be read. Without a layout only the core fields are checked."""
     if not isinstance(source.data, dict):
         raise SpecError.single(
             source.position(()), "S001", "规格文件的最外层应该是「键: 值」的映射（例如「部门: …」），而不是列表或单个值。"
         )
-    data, aliases = _expand_indicators(source.data)
-    try:
-        return validate(Spec, data)
-    except Invalid as exc:
-        raise SpecError([_finding(source, problem, aliases) for problem in exc.problems]) from None
+    root = layout.root if layout else CORE_ONLY
+    problems: list[Problem] = []
+    values = root.convert(source.data, (), problems)
+    findings = [_finding(source, p, layout) for p in problems if p.kind in SOFT]
+    if values is INVALID or layout is None:
+        error = SpecError([_finding(source, p, layout) for p in problems if p.kind not in SOFT])
+        error.soft = findings  # for `check` to show too, at their levels
+        raise error
+    declared = Values({f.label: values[f.label] for f in layout.declared()})
+    spec = Spec(
+        layout=values["版式"], year=values["年度"], department=values["部门"], values=declared,
+        previous_spec=values["上年规格"], figures=values["财务数据"] or {}, framework=values["指标体系"],
+        rule_levels={str(k): str(v) for k, v in (values["规则级别"] or {}).items()},
+    )  # fmt: skip
+    return spec, findings
+
+
+def parse_spec(source: Source, layout: Layout | None = None) -> Spec:
+    """The spec at `source` (with the layout its 版式 names unless given), for tools that read a
+    spec without building it (diff, rollover, 上年规格): what the form would still require is
+    not their concern; raise a `PerfgenError` when the spec cannot be read."""
+    return validate_spec(source, layout or layout_of(source))[0]
+
+
+def load_spec(path: Path) -> tuple[Spec, Layout]:
+    """Read, validate and resolve the layout of the spec at `path` (for diff and rollover)."""
+    source = load_source(path)
+    layout = layout_of(source)
+    return parse_spec(source, layout), layout  # type: ignore[return-value]
+
+
+CODES = {"missing": "S002", "missing_declared": "S005", "extra_forbidden": "S003", "elsewhere": "L004", "same_field": "S007", "key_error": "S004", "other": "S004"}
+
+
+def _finding(source: Source, problem: Problem, layout: Layout | None) -> Finding:
+    codes = {**CODES, "owner": f"版式「{layout.name}」"} if layout else CODES
+
+    def elsewhere(kind: str, label: str) -> str | None:
+        names = declared_elsewhere(kind, label) if layout else None
+        others = [n for n in (names or "").split("、") if n and n != layout.name]
+        if not others:
+            return None
+        return f"版式「{layout.name}」的文档里没有「{label}」这一项，写了也不会出现：请删除它，或改用包含它的版式（{'、'.join(others)}）。"
+
+    return finding(source, problem, codes, elsewhere)
 
 
 def read_previous(reference: str, source: Source) -> PreviousYear:
@@ -294,7 +102,8 @@ def read_previous(reference: str, source: Source) -> PreviousYear:
     if path.resolve() == Path(source.path).resolve():
         raise SpecError.single(where, "V001", "上年规格指向了本文件自己：请改为上一年度的规格文件。")
     try:
-        spec = parse_spec(load_source(path, str(path)))  # its own 上年规格 is not followed
+        previous = load_source(path, str(path))
+        spec = parse_spec(previous)  # its own 上年规格 is not followed
     except PerfgenError as exc:
         intro = Finding(
             where, "V002",
@@ -310,146 +119,63 @@ def _year_hint(source: Source) -> str:
     return str(int(year) - 1) if isinstance(year, Number) and year == year.to_integral_value() else "2019"
 
 
-def _expand_indicators(data: dict) -> tuple[dict, dict[PathKey, PathKey]]:
-    """Rewrite each short indicator `{<名称>: <指标值>, 描述: …}` to `{名称: …, 指标值: …, 描述: …}`.
-
-    Returns the new data and a map from the rewritten locations to where they were written.
-    """
-    aliases: dict[PathKey, PathKey] = {}
-
-    def indicator(item: Any, loc: PathKey) -> Any:
-        if not isinstance(item, dict) or "名称" in item or not item:
-            return item
-        name, value = next(iter(item.items()))
-        if name in INDICATOR_OPTIONS:
-            return item
-        aliases[loc + ("名称",)] = loc + (name,)
-        aliases[loc + ("指标值",)] = loc + (name,)
-        return {"名称": name, "指标值": value, **{k: v for k, v in item.items() if k != name}}
-
-    def indicators(tree: Any, loc: PathKey) -> Any:
-        if not isinstance(tree, dict):
-            return tree
-        out = {}
-        for level1, level2s in tree.items():
-            if isinstance(level2s, dict):
-                level2s = {
-                    level2: [indicator(item, loc + (level1, level2, i)) for i, item in enumerate(items)]
-                    if isinstance(items, list)
-                    else items
-                    for level2, items in level2s.items()
-                }
-            out[level1] = level2s
-        return out
-
-    def projects(items: Any, section: str) -> Any:
-        if not isinstance(items, list):
-            return items
-        return [
-            {**p, "绩效指标": indicators(p["绩效指标"], (section, i, "绩效指标"))} if isinstance(p, dict) and "绩效指标" in p else p
-            for i, p in enumerate(items)
-        ]
-
-    out = dict(data)
-    for section in ("项目", "专项资金"):
-        if section in out:
-            out[section] = projects(out[section], section)
-    if "绩效指标" in out:
-        out["绩效指标"] = indicators(out["绩效指标"], ("绩效指标",))
-    return out, aliases
+# ---------------------------------------------------------------------------------------------
+# JSON Schema
 
 
-_MESSAGES = {
-    "string_type": "「{label}」应该是文字。",
-    "int_type": "「{label}」应该是整数。",
-    "decimal_type": "「{label}」应该是数字（单位：万元），例如 48.36。",
-    "list_type": "「{label}」应该是列表：每一项另起一行，以「- 」开头。",
-    "dict_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
-    "model_type": "「{label}」应该是「键: 值」形式的映射，而不是{got}。",
-    "greater_than_equal": "「{label}」不能是负数。",
-    "less_than_equal": "「{label}」太大了：请参照说明填写。",
-    "int_from_float": "「{label}」应该是整数。",
-}
+def json_schema(layout: Layout | None = None) -> dict[str, Any]:
+    """The JSON Schema of a spec of `layout` (keys as written in a spec), for editors' completion
+    and checks; without a layout, of a spec of any built-in layout."""
+    if layout is None:
+        schemas = [layout_schema(one) for one in builtin_layouts()]
+        schema = schemas[0]
+        for other in schemas[1:]:
+            schema = merge_schemas(schema, other)
+        names = sorted(one.name for one in builtin_layouts())
+        schema["properties"]["版式"] = {**schema["properties"]["版式"], "examples": names}
+    else:
+        schema = layout_schema(layout)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "perfgen 规格文件",
+        "description": "部门预算绩效文本的规格：perfgen check 检查，perfgen build 生成 Word 文档。",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
 
 
-def _finding(source: Source, problem: Problem, aliases: dict[PathKey, PathKey]) -> Finding:
-    loc = tuple(part for part in problem.loc if part != "[key]")
-    where = _written(loc, aliases)
-    label = next((str(part) for part in reversed(loc) if isinstance(part, str)), "内容")
-    kind = problem.kind
-    if kind == "missing":
-        return Finding(
-            source.position(where[:-1]), "S002", f"缺少必填项「{label}」：请在这一段里加上「{label}: …」。"
-        )
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(label, allowed, n=1, cutoff=0.3)
-        hint = f"，是不是想写「{close[0]}」？" if close else "。"
-        known = "、".join(allowed)
-        return Finding(
-            source.position(where, key=True), "S003", f"不认识的键「{label}」{hint}这里可以用的键有：{known}。"
-        )
-    if kind == "same_field":
-        return Finding(
-            source.position(where, key=True), "S007", f"「{label}」与「{problem.input}」是同一项的两种写法，只能写一个：请删去其中一个。"
-        )
-    if kind == "value_error":
-        return Finding(source.position(where), "S004", f"「{label}」{problem.message}。")
-    template = _MESSAGES.get(kind)
-    got = _describe(problem.input)
-    message = template.format(label=label, got=got) if template else f"「{label}」的取值不正确（{problem.message}）：请参照示例填写。"
-    return Finding(source.position(where), "S004", message)
+def layout_schema(layout: Layout) -> dict[str, Any]:
+    schema = layout.root.schema()
+    _with_framework_names(schema)
+    return schema
 
 
-def _written(loc: PathKey, aliases: dict[PathKey, PathKey]) -> PathKey:
-    """Where `loc` (in the expanded data) was written: the longest aliased prefix, mapped back."""
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in aliases:
-            return aliases[loc[:n]] + loc[n:]
-    return loc
+def _with_framework_names(schema: Any) -> None:
+    """Every 一级 name of every 指标体系 (aliases too) with its 二级 names under each indicator
+    tree, so an editor completes them; a name outside all of them is left to `perfgen check`
+    (F002/F003), which knows the spec's 指标体系 and suggests the closest name."""
+    if isinstance(schema, list):
+        for item in schema:
+            _with_framework_names(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict) and "additionalProperties" in schema["additionalProperties"]:
+        group = schema["additionalProperties"]["additionalProperties"]
+        if isinstance(group, dict) and any("三级指标" == option.get("title") for option in _options(group)):
+            schema["properties"] = _level_names(group)
+            return
+    for value in schema.values():
+        _with_framework_names(value)
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        return "列表"
-    if isinstance(value, str):
-        return "文字"
-    if isinstance(value, Decimal):
-        return "数字"
-    if value is None:
-        return "空值"
-    return "单个值"
+def _options(group: dict) -> list[dict]:
+    rows = next((o for o in group.get("anyOf", []) if o.get("type") == "array"), {})
+    return [rows.get("items", {})]
 
 
-def _allowed_keys(loc: PathKey) -> list[str]:
-    """The keys a mapping at `loc` accepts, found by walking the model's annotations."""
-    options: list[Any] = [Spec]
-    for part in loc:
-        options = [found for option in options for found in options_of(_step(option, part))]
-    return list(dict.fromkeys(name for option in options if is_record(option) for name in keys_of(option)))
-
-
-def _step(target: Any, part: str | int) -> Any:
-    """The annotation one level down from `target` at `part` (a key or a list index), or None."""
-    if is_record(target):
-        if isinstance(part, str):
-            for field in fields(target):
-                if part in field.keys:
-                    return field.annotation
-        return None
-    origin, args = typing.get_origin(target), typing.get_args(target)
-    if (origin is list and isinstance(part, int)) or (origin is dict and isinstance(part, str)):
-        return args[-1]
-    return None
-
-
-def _framework_levels(indicators: dict[str, Any]) -> dict[str, Any]:
-    """Every 一级 name of every 指标体系 (aliases too) with its 二级 names, so an editor completes
-    them; a name outside all of them is left to `perfgen check` (F002/F003), which knows the spec's
-    指标体系 and suggests the closest name."""
+def _level_names(group: dict) -> dict[str, Any]:
     from .frameworks import frameworks
 
-    group = indicators["additionalProperties"]["additionalProperties"]
     level1s: dict[str, set[str]] = {}
     for framework in frameworks().values():
         for level1, level2s in framework.levels.items():
@@ -457,28 +183,33 @@ def _framework_levels(indicators: dict[str, Any]) -> dict[str, Any]:
             for written in (level1, *(a for a, c in framework.aliases.items() if c == level1)):
                 level1s.setdefault(written, set()).update(names)
     return {
-        "properties": {
-            level1: {"type": "object", "title": "一级指标", "properties": {name: {**group, "title": "二级指标"} for name in sorted(level2s)}}
-            for level1, level2s in sorted(level1s.items())
-        }
+        level1: {"type": "object", "title": "一级指标", "properties": {name: {**group, "title": "二级指标"} for name in sorted(level2s)}}
+        for level1, level2s in sorted(level1s.items())
     }
 
 
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a spec (keys as written in a spec), for editors' completion and checks."""
-    schema = record_schema(Spec)
-    definitions = schema["$defs"]
-    # An indicator is usually written short: 「名称: 指标值」 as its first key, options below it.
-    long_form = definitions["Indicator"]
-    value = {k: v for k, v in long_form["properties"]["指标值"].items() if k not in ("default", "title")}
-    options = {k: v for k, v in long_form["properties"].items() if k not in ("名称", "指标值")}
-    short_form = {"type": "object", "minProperties": 1, "properties": options, "additionalProperties": value}
-    definitions["Indicator"] = {"title": "三级指标", "anyOf": [long_form, short_form]}
-    for owner in (schema, definitions["Project"]):  # 一级 → 二级 names offered by editors
-        owner["properties"]["绩效指标"] = {**owner["properties"]["绩效指标"], **_framework_levels(owner["properties"]["绩效指标"])}
-    return {
-        **schema,
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "perfgen 规格文件",
-        "description": "部门预算绩效文本的规格：perfgen check 检查，perfgen build 生成 Word 文档。",
-    }
+def merge_schemas(a: Any, b: Any) -> Any:
+    """One schema accepting what either accepts, merging objects key by key (so completion offers
+    every layout's keys with their descriptions)."""
+    if a == b:
+        return a
+    if isinstance(a, dict) and isinstance(b, dict) and a.get("type") == "object" == b.get("type") and "properties" in a and "properties" in b:
+        properties = dict(a["properties"])
+        for name, schema in b["properties"].items():
+            properties[name] = merge_schemas(properties[name], schema) if name in properties else schema
+        merged = {**a, **b, "properties": properties}
+        required = [r for r in a.get("required", []) if r in b.get("required", [])]
+        if required:
+            merged["required"] = required
+        else:
+            merged.pop("required", None)
+        if a.get("additionalProperties") is False or b.get("additionalProperties") is False:
+            merged["additionalProperties"] = False
+        return merged
+    if isinstance(a, dict) and isinstance(b, dict) and set(a) == set(b) and all(a[k] == b[k] for k in a if k not in ("description", "title", "default")):
+        return a
+    options = [*a.get("anyOf", [a])] if isinstance(a, dict) else [a]
+    for option in b.get("anyOf", [b]) if isinstance(b, dict) else [b]:
+        if option not in options:
+            options.append(option)
+    return {"anyOf": options}

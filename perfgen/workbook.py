@@ -8,13 +8,12 @@ and its output is byte-reproducible once the creation date is fixed.
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime
 from decimal import Decimal
 
 import xlsxwriter
 
-from .appendices import Table
+from .tables import Table
 
 HEADER_ROW = 2  # title, department line, then the header
 
@@ -39,6 +38,7 @@ class _Styles:
         self.header = book.add_format({**base, "bold": True, "align": "center", "bg_color": "#F2F2F2"})
         self.text = book.add_format(base)
         self.count = book.add_format({**base, "align": "center", "num_format": "0"})
+        self.number = book.add_format({**base, "align": "center"})
         self.total_text = book.add_format({**base, "bold": True, "align": "center"})
         self.total_count = book.add_format({**base, "bold": True, "align": "center", "num_format": "0"})
         self._book, self._money, self._percent = book, {}, {}
@@ -53,8 +53,9 @@ class _Styles:
         return self._money[key]
 
     def percent(self, places: int):
+        """A percentage stored as its shown number (24.5, not 0.245) with a % after it."""
         if places not in self._percent:
-            pattern = "0" + ("." + "0" * places if places else "") + "%"
+            pattern = "0" + ("." + "0" * places if places else "") + '"%"'
             self._percent[places] = self._book.add_format(
                 {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter", "align": "center", "num_format": pattern}
             )
@@ -74,7 +75,8 @@ def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> N
         sheet.write(HEADER_ROW, c, column.title, styles.header)
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     places = table.money_places
-    first = HEADER_ROW + 1
+    top = bool(table.total) and table.total_top  # the 合计 row right under the header
+    first = HEADER_ROW + 1 + top
     merged = _merged_runs(table)
     for r, row in enumerate(table.rows):
         for c in range(len(row)):
@@ -86,13 +88,14 @@ def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> N
                 sheet.merge_range(first + r, c, first + end, c, None, fmt)
             _write(sheet, first + r, c, value, fmt)
     if table.total:
-        row = first + len(table.rows)
+        row = HEADER_ROW + 1 if top else first + len(table.rows)
+        last = first + len(table.rows)  # 1-based number of the last data row
         for c, (cell, column) in enumerate(zip(table.total, table.columns, strict=True)):
-            if column.kind in ("money", "count") and cell.number is not None:
+            if column.kind in ("money", "count", "number") and cell.number is not None:
                 letter = xlsxwriter.utility.xl_col_to_name(c)
-                fmt = styles.money(places, total=True) if column.kind == "money" else styles.total_count
+                fmt = styles.money(places, total=True) if column.kind == "money" else styles.total_count if column.kind == "count" else styles.number
                 cached = float(cell.number) if isinstance(cell.number, Decimal) else cell.number
-                sheet.write_formula(row, c, f"=SUM({letter}{first + 1}:{letter}{row})", fmt, cached)
+                sheet.write_formula(row, c, f"=SUM({letter}{first + 1}:{letter}{last})", fmt, cached)
             else:
                 sheet.write(row, c, cell.text, styles.total_text)
 
@@ -103,15 +106,11 @@ def _formatted(styles: _Styles, table: Table, row: list, c: int, places: int):
         return styles.money(places), cell.number
     if kind == "count" and cell.number is not None:
         return styles.count, cell.number
-    if table.columns[c].title == "值" and _is_percent_value(row, c):
-        number = Decimal(cell.text) / 100
-        return styles.percent(max(0, -Decimal(cell.text).as_tuple().exponent)), number
+    if kind == "percent" and cell.number is not None:
+        return styles.percent(max(0, -cell.number.as_tuple().exponent)), cell.number
+    if kind in ("number", "value") and cell.number is not None:
+        return styles.number, cell.number
     return styles.text, cell.text
-
-
-def _is_percent_value(row: list, c: int) -> bool:
-    """The 值 of an indicator whose 单位 (the next column) is %."""
-    return c + 1 < len(row) and row[c + 1].text == "%" and bool(re.fullmatch(r"[+-]?\d+(\.\d+)?", row[c].text))
 
 
 def _write(sheet, row: int, col: int, value, fmt) -> None:

@@ -16,6 +16,7 @@ ROOT = TESTS.parent
 ROOTS = TESTS / "roots"
 GOLDEN = TESTS / "golden"
 SPECS = ROOT / "specs"
+TEMPLATES = ROOT / "templates"
 SHARED = ROOT.parent / "shared"
 
 
@@ -40,6 +41,15 @@ def built(tmp_path):
         return result.outputs[0]
 
     return run
+
+
+def document_of(path: Path):
+    """The template variables (`doc`) of the spec at `path`, and its computed values."""
+    from perfgen.build import check
+    from perfgen.present import present
+
+    computed = check(path).computed
+    return present(computed), computed
 
 
 def spec_findings(tmp_path: Path, text: str) -> list:

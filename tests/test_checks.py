@@ -92,3 +92,11 @@ def test_key_the_layout_requires_is_missing(tmp_path):
 def test_amounts_quoted_in_prose_are_not_cross_checked(tmp_path):
     text = SPEC_2022.replace("    绩效指标:", "    绩效目标:\n      - 流转金10428.504909万元\n    绩效指标:")
     assert findings(tmp_path, text) == []
+
+
+def test_rounded_parts_that_do_not_add_up_to_the_shown_total_are_flagged(tmp_path):
+    # shown with two decimals: 1.25 + 0.13 beside a 预算数 of 1.37 — say so rather than print it
+    result = findings(tmp_path, SPEC_2022.replace("    财政资金: 70\n    其他资金: 1.75\n", "    财政资金: 1.245\n    其他资金: 0.125\n"))
+    finding = only(result, "M003")
+    assert finding.severity is Severity.WARNING and finding.position.line == 7
+    assert "1.25 + 0.13" in finding.message and "1.37" in finding.message

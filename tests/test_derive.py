@@ -1,33 +1,27 @@
 from decimal import Decimal
 
 import pytest
-from conftest import ROOTS
+from conftest import ROOTS, TEMPLATES, document_of
 
-from perfgen.derive import (
-    derive,
-    indicator_rows,
-    money_text,
-    outline_blocks,
-    paragraphs,
-    parse_value,
-)
-from perfgen.errors import Position
-from perfgen.layout import ValueStyle, find_layout
-from perfgen.load import load_source
-from perfgen.records import validate
-from perfgen.spec import Indicator, parse_spec
+from perfgen.fieldtypes import amount_text
+from perfgen.indicators import parse_value
+from perfgen.layout import load_layout
+from perfgen.model import Indicator, ValueParts, Values
+from perfgen.present import indicator_rows, outline_blocks, part_text, show
+from perfgen.tables import build_table
+from perfgen.text import paragraphs
 
-SPLIT = ValueStyle(comparators={"≥": ">=", "≤": "<=", "=": "="}, units={"%": "百分比"}, qualitative="文字描述", implicit="=")
+HEBEI_2020 = load_layout(TEMPLATES / "hebei-2020")
+PARTS = HEBEI_2020.indicators.parts  # 符号 | 值 | 单位, as the 河北-2020 form splits 指标值
 
 
-def minimal_document():
-    source = load_source(ROOTS / "minimal" / "spec.yaml")
-    spec = parse_spec(source)
-    return derive(spec, find_layout(spec.layout, ROOTS / "minimal", Position("x")))
+def shown(written):
+    value = parse_value(written)
+    return tuple(part_text(part, value, written) for part in PARTS)
 
 
 @pytest.mark.parametrize(
-    ("written", "comparator", "number", "unit", "shown"),
+    ("written", "comparator", "number", "unit", "parts"),
     [
         ("≥12个", "≥", "12", "个", (">=", "12", "个")),
         ("=100%", "=", "100", "%", ("=", "100", "百分比")),
@@ -37,69 +31,85 @@ def minimal_document():
         ("≥4.9万亩", "≥", "4.9", "万亩", (">=", "4.9", "万亩")),
         ("5万元", "", "5", "万元", ("=", "5", "万元")),
         ("=100完成本年任务", "=", "100", "完成本年任务", ("=", "100", "完成本年任务")),
+        ("不低于90%", "≥", "90", "%", (">=", "90", "百分比")),
     ],
 )
-def test_parse_quantitative_values(written, comparator, number, unit, shown):
-    value = parse_value(written, SPLIT)
+def test_parse_quantitative_values(written, comparator, number, unit, parts):
+    value = parse_value(written)
     assert (value.comparator, value.number, value.unit) == (comparator, number, unit)
-    assert (value.shown_comparator, value.shown_number, value.shown_unit) == shown
+    assert shown(written) == parts
     assert value.text == written  # as entered, full-width kept
     assert not value.qualitative
 
 
 def test_parse_qualitative_and_empty_values():
-    value = parse_value("合规性", SPLIT)
-    assert value.qualitative and value.unit == "合规性"
-    assert (value.shown_comparator, value.shown_number, value.shown_unit) == ("文字描述", "", "合规性")
-    empty = parse_value(None, SPLIT)
-    assert empty.text == "" and empty.shown_comparator == "" and empty.shown_unit == ""
+    value = parse_value("合规性")
+    assert value.qualitative and value.text == "合规性"
+    assert shown("合规性") == ("文字描述", "", "合规性")
+    assert parse_value(None).text == "" and shown(None) == ("", "", "")
+
+
+def test_long_form_shows_its_parts_as_written():
+    written = ValueParts(Values({"符号": "文字描述", "值": "100", "单位": "完成数据库"}))
+    value = parse_value(written, {"comparator": "符号", "number": "值", "unit": "单位"})
+    assert shown(written) == ("文字描述", "100", "完成数据库")
+    assert value.text == "100完成数据库" and value.number == "100"  # not 「文字描述100完成数据库」
 
 
 def test_money_is_exact_decimal_and_keeps_written_precision():
-    assert money_text(Decimal("0.1") + Decimal("0.2"), None) == "0.3"
-    assert money_text(Decimal("48"), None) == "48"
-    assert money_text(Decimal("70"), 2) == "70.00"
-    assert money_text(Decimal("17.468664"), 2) == "17.47"
-    assert money_text(None, 2) == ""
+    assert amount_text(Decimal("0.1") + Decimal("0.2"), None) == "0.3"
+    assert amount_text(Decimal("48"), None) == "48"
+    assert amount_text(Decimal("70"), 2) == "70.00"
+    assert amount_text(Decimal("17.468664"), 2) == "17.47"
+    assert amount_text(Decimal("1.245"), 2) == "1.25"  # 四舍五入, not banker's rounding
+    assert amount_text(Decimal("3309840"), 2, grouping=True) == "3,309,840.00"
+    assert amount_text(None, 2) == ""
 
 
 def test_project_totals_add_fiscal_and_other():
-    doc = minimal_document()
-    first, second = doc.projects
-    assert (first.fiscal, first.other, first.total) == ("10.50", "0.25", "10.75")
-    assert (second.fiscal, second.other, second.total) == ("3", "", "3")
-    assert (doc.project_totals.fiscal, doc.project_totals.other, doc.project_totals.total) == ("13.50", "0.25", "13.75")
+    doc, computed = document_of(ROOTS / "minimal" / "spec.yaml")
+    first, second = doc.项目
+    assert (first.财政拨款, first.其他资金, first.预算数) == ("10.50", "0.25", "10.75")
+    assert (second.财政拨款, second.其他资金, second.预算数) == ("3", "", "3")
+    assert first.预算数.number == Decimal("10.75")
+    total = build_table(computed, computed.layout.tables["项目汇总"]).total
+    assert [cell.text for cell in total[4:7]] == ["13.75", "13.50", "0.25"]
 
 
 def test_numbering_and_titles_follow_the_layout():
-    doc = minimal_document()
-    assert [p.number + p.title for p in doc.projects] == ["一、耕地保护项目", "二、地灾防治项目"]
-    assert [g.number + g.title for g in doc.sub_goals] == ["（一）耕地保护股", "（二）办公室"]
-    assert doc.sub_goals[1].indicators == ""
-    assert [(s.number, s.title, s.text) for s in doc.safeguards] == [
+    doc, _ = document_of(ROOTS / "minimal" / "spec.yaml")
+    assert [p.序号 + p.标题 for p in doc.项目] == ["一、耕地保护项目", "二、地灾防治项目"]
+    assert [g.序号 + g.标题 for g in doc.分项绩效目标] == ["（一）耕地保护股", "（二）办公室"]
+    assert doc.分项绩效目标[1].绩效指标 == ""
+    assert [(s.序号, s.标题, s.内容) for s in doc.工作保障措施] == [
         ("（一）", "", "加强组织领导。明确责任分工。"),
         ("（二）", "强化资金管理", "严格执行预算。"),
     ]
-    assert doc.compiled_by == "测试县自然资源局"
+    assert doc.编制单位 == "测试县自然资源局"
 
 
 def test_indicator_rows_merge_level1_and_level2_down_their_groups():
-    doc = minimal_document()
-    rows = doc.projects[0].indicator_rows
-    assert [(r.level1.text, r.level1.merge, r.level2.text, r.level2.merge, r.name) for r in rows] == [
+    doc, _ = document_of(ROOTS / "minimal" / "spec.yaml")
+    rows = doc.项目[0].绩效指标
+    assert [(r.一级, r.一级.merge, r.二级, r.二级.merge, r.名称) for r in rows] == [
         ("产出指标", "restart", "数量指标", "restart", "巡查次数"),
         ("", "continue", "", "continue", "图斑核查率"),
         ("", "continue", "质量指标", "restart", "合规性"),
         ("满意度指标", "restart", "服务对象满意度指标", "restart", "群众满意度"),
     ]
-    assert doc.projects[0].level1_counts == {"产出指标": 3, "满意度指标": 1}
-    long_form = doc.projects[1].indicator_rows[0].value
-    assert (long_form.shown_comparator, long_form.shown_number, long_form.shown_unit) == ("文字描述", "100", "完成数据库")
+    assert rows.一级指标数 == {"产出指标": 3, "满意度指标": 1} and rows.指标数 == 4
+    long_form = doc.项目[1].绩效指标[0]
+    assert (long_form.符号, long_form.值, long_form.单位) == ("文字描述", "100", "完成数据库")
 
 
 def test_indicator_rows_never_carry_none():
-    rows = indicator_rows({"产出指标": {"数量指标": [validate(Indicator, {"名称": "x"})]}}, SPLIT)
-    assert rows[0].description == "" and rows[0].basis == "" and rows[0].value.text == ""
+    from perfgen.derive import Row
+    from perfgen.indicators import EMPTY
+
+    row = Row("产出指标", "数量指标", "产出指标", "数量指标", "x", None, EMPTY, Values({"描述": None, "依据": None}))
+    (shown_row,) = indicator_rows((row,), HEBEI_2020)
+    assert shown_row.描述 == "" and shown_row.依据 == "" and shown_row.指标值 == "" and shown_row.符号 == ""
+    assert Indicator("x", None, Values()).value is None
 
 
 def test_paragraphs_split_on_blank_lines_and_join_wrapped_lines():
@@ -110,19 +120,17 @@ def test_paragraphs_split_on_blank_lines_and_join_wrapped_lines():
 
 def test_outline_blocks_number_list_headings_only():
     blocks = outline_blocks({"基本情况": "背景。", "目标和指标": [{"绩效目标": "甲"}, {"绩效指标": "乙\n\n丙"}]}, "{n}. ")
-    assert [(b.style, b.text) for b in blocks] == [
-        ("heading1", "基本情况"), ("text", "背景。"), ("heading1", "目标和指标"),
-        ("heading2", "1. 绩效目标"), ("text", "甲"), ("heading2", "2. 绩效指标"), ("text", "乙"), ("text", "丙"),
+    assert [(b.层级, b.内容) for b in blocks] == [
+        (1, "基本情况"), (0, "背景。"), (1, "目标和指标"),
+        (2, "1. 绩效目标"), (0, "甲"), (2, "2. 绩效指标"), (0, "乙"), (0, "丙"),
     ]  # fmt: skip
 
 
 def test_spending_plan_cells_blank_where_not_filled():
-    from perfgen.derive import spending_plan_cells
-    from perfgen.spec import SpendingPlan
-
-    assert spending_plan_cells(None) == ["", "", "", ""]
-    plan = validate(SpendingPlan, {"10月底": "77%", "12月底": 100})
-    assert spending_plan_cells(plan) == ["", "", "77%", "100%"]
+    plan = load_layout(TEMPLATES / "hebei-2022").root.field("项目").type.item.field("支出计划").type
+    assert list(show(plan, None, None).values()) == ["", "", "", ""]
+    cells = show(plan, Values({"3月底": None, "6月底": None, "10月底": Decimal("77"), "12月底": Decimal("100")}), None)
+    assert list(cells.values()) == ["", "", "77%", "100%"] and cells["12月底"].number == Decimal("100")
 
 
 def test_2022_layout_numbers_goals_and_shows_two_decimals(tmp_path):
@@ -132,10 +140,9 @@ def test_2022_layout_numbers_goals_and_shows_two_decimals(tmp_path):
     )
     path = tmp_path / "s.yaml"
     path.write_text(spec_text, encoding="utf-8")
-    spec = parse_spec(load_source(path))
-    doc = derive(spec, find_layout(spec.layout, tmp_path, Position("x")))
-    (project,) = doc.projects
-    assert (project.number, project.title) == ("1.", "乙绩效目标表")
-    assert project.goals == ["1.第一条", "2.第二条"]
-    assert (project.total, project.fiscal, project.other) == ("70.50", "70.00", "0.50")
-    assert (doc.unit_code, doc.unit_name) == ("1", "甲")
+    doc, _ = document_of(path)
+    (project,) = doc.项目
+    assert (project.序号, project.名称) == ("1.", "乙")
+    assert [g.序号 + g.内容 for g in project.绩效目标] == ["1.第一条", "2.第二条"]
+    assert (project.预算数, project.财政资金, project.其他资金) == ("70.50", "70.00", "0.50")
+    assert (doc.单位编码, doc.单位名称) == ("1", "甲")

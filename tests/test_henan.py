@@ -9,16 +9,16 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
-from perfgen.build import check
-from perfgen.derive import derive
+from conftest import document_of
+from perfgen.tables import build_table
 
 SPEC_000 = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"
 
 
 @pytest.fixture(scope="module")
 def document():
-    checked = check(SPEC_000)
-    return checked.spec, derive(checked.spec, checked.layout)
+    doc, computed = document_of(SPEC_000)
+    return computed, doc
 
 
 def test_spec_types_none_of_the_generated_rows():
@@ -27,43 +27,46 @@ def test_spec_types_none_of_the_generated_rows():
 
 
 def test_one_generated_row_per_task_and_per_goal(document):
-    spec, doc = document
-    rows = doc.indicator_rows
-    plan = [r for r in rows if r.name.endswith("计划完成率")]
-    goal = [r for r in rows if r.name.endswith("目标实现率")]
-    assert len(plan) == len(spec.tasks) == 27 and len(goal) == len(spec.goals) == 27
-    assert [r.name for r in plan] == [f"{t.short}计划完成率" for t in spec.tasks]
-    assert goal[12].name == "中院地下沉治理目标实现率"  # the one goal whose 简称 differs from its task's
-    assert plan[12].name == "中院地面下沉治理计划完成率"
-    assert {r.value.text for r in plan + goal} == {"100%"}
-    names = [r.name for r in rows]
-    assert names.index(plan[0].name) > names.index("牵头单位工作完成率")  # after 整体工作完成, in spec order
-    assert names.index(goal[0].name) == names.index(plan[-1].name) + 1
+    computed, doc = document
+    tasks, goals = computed.values["年度主要任务"], computed.values["年度总体目标"]
+    rows = doc.绩效指标
+    plan = [r for r in rows if r.名称.endswith("计划完成率")]
+    goal = [r for r in rows if r.名称.endswith("目标实现率")]
+    assert len(plan) == len(tasks) == 27 and len(goal) == len(goals) == 27
+    assert [r.名称 for r in plan] == [f"{t.name}计划完成率" for t in tasks]
+    assert goal[12].名称 == "中院地下沉治理目标实现率"  # the one goal whose 简称 differs from its task's
+    assert plan[12].名称 == "中院地面下沉治理计划完成率"
+    assert {r.指标值 for r in plan + goal} == {"100%"}
+    names = [r.名称 for r in rows]
+    assert names.index(plan[0].名称) > names.index("牵头单位工作完成率")  # after 整体工作完成, in spec order
+    assert names.index(goal[0].名称) == names.index(plan[-1].名称) + 1
 
 
 def test_group_texts_merge_down_generated_rows(document):
     _, doc = document
-    plan = [r for r in doc.indicator_rows if r.name.endswith("计划完成率")]
-    assert plan[0].explanation.text == "反映本部门负责的重点工作进展情况。" and plan[0].explanation.merge == "restart"
-    assert all(r.explanation.merge == "continue" and r.note.merge == "continue" for r in plan[1:])
-    assert plan[0].level2.text == "重点工作履行" and all(r.level2.merge == "continue" for r in plan[1:])
+    plan = [r for r in doc.绩效指标 if r.名称.endswith("计划完成率")]
+    assert plan[0].解释 == "反映本部门负责的重点工作进展情况。" and plan[0].解释.merge == "restart"
+    assert all(r.解释.merge == "continue" and r.说明.merge == "continue" for r in plan[1:])
+    assert plan[0].二级 == "重点工作履行" and all(r.二级.merge == "continue" for r in plan[1:])
 
 
 def test_explanations_merge_only_over_rows_that_give_none(document):
     _, doc = document
-    rows = {r.name: r for r in doc.indicator_rows}
-    assert rows["预算编制完整性"].explanation.merge == "restart"
-    assert rows["专项资金细化率"].explanation.merge == "continue"
-    assert rows["专项资金细化率"].note.merge == "restart" and rows["专项资金细化率"].note.text.startswith("专项资金细化率=")
-    assert [rows[n].note.merge for n in ("目标依据充分性", "工作目标合理性")] == ["restart", "restart"]  # no text above: own cells
+    rows = {r.名称: r for r in doc.绩效指标}
+    assert rows["预算编制完整性"].解释.merge == "restart"
+    assert rows["专项资金细化率"].解释.merge == "continue"
+    assert rows["专项资金细化率"].说明.merge == "restart" and rows["专项资金细化率"].说明.startswith("专项资金细化率=")
+    assert [rows[n].说明.merge for n in ("目标依据充分性", "工作目标合理性")] == ["restart", "restart"]  # no text above: own cells
 
 
 def test_task_money_is_exact(document):
-    spec, doc = document
-    assert sum((t.fiscal for t in spec.tasks), Decimal(0)) == Decimal(doc.task_totals.total)
-    assert doc.tasks[12].total == "38.5" and doc.tasks[26].total == "12780.15"
-    assert doc.tasks[2].remark == "政府性基金"
-    assert doc.annual_goals[0].number == "目标1：" and doc.tasks[0].number == "任务1"
+    computed, doc = document
+    tasks = computed.values["年度主要任务"]
+    total = build_table(computed, computed.layout.tables["任务预算"]).total
+    assert sum((t.values["财政资金"] for t in tasks), Decimal(0)) == total[3].number == Decimal(total[3].text)
+    assert doc.年度主要任务[12].合计 == "38.5" and doc.年度主要任务[26].合计 == "12780.15"
+    assert doc.年度主要任务[2].备注 == "政府性基金"
+    assert doc.年度总体目标[0].序号 == "目标1：" and doc.年度主要任务[0].序号 == "任务1"
 
 
 @pytest.fixture(scope="module")

@@ -195,6 +195,8 @@ def _mutate(tree, rnd: random.Random, junk):
 
 
 def _text_mutation(text: str, rnd: random.Random) -> str:
+    if not text:  # truncated to nothing by an earlier mutation
+        return text
     lines = text.split("\n")
     i = rnd.randrange(len(lines))
     kind = rnd.choice(["insert", "drop", "duplicate", "truncate", "indent"])

@@ -107,7 +107,7 @@ def test_answers_with_yaml_syntax_are_quoted(tmp_path):
         answers={"layout": "河北-2020", "department": department, "compiled_by": "编制处", "year": "2026"},
     )
     spec = check(tmp_path / "r" / created.spec).spec
-    assert (spec.department, spec.compiled_by) == (department, "编制处")
+    assert (spec.department, spec.values["编制单位"]) == (department, "编制处")
 
 
 @pytest.mark.parametrize("value", ["示例局", "a: b", "#x", "yes", "2020", " x", "'q'", "[1]", "多行\n文字"])
@@ -159,7 +159,8 @@ def test_cli_prompts(tmp_path):
 
 
 def test_generated_spec_rolls_over_and_rates_derive(tmp_path):
-    from perfgen.derive import derive
+    from conftest import document_of
+
     from perfgen.rollover import rollover
 
     repo = tmp_path / "repo"
@@ -169,8 +170,7 @@ def test_generated_spec_rolls_over_and_rates_derive(tmp_path):
     text = text.replace("在职人员经费: 1210  # 【待核实：沿用 2026 年数】", "在职人员经费: 1331")
     text = text.replace("- 在职人员经费变动率: 21%", "- 在职人员经费变动率: {变动率: 在职人员经费}")
     rolled.target.write_text(text, encoding="utf-8")
-    checked = check(rolled.target)
-    rows = {row.name: row.value.text for row in derive(checked.spec, checked.layout).indicator_rows}
+    rows = {row.名称: row.指标值 for row in document_of(rolled.target)[0].绩效指标}
     assert rows["在职人员经费变动率"] == "10%"
 
 

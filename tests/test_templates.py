@@ -1,4 +1,4 @@
-"""The committed built-in templates are exactly what tools/make_templates.py writes."""
+"""The committed built-in (and test) templates are exactly what tools/make_templates.py writes."""
 
 import importlib.util
 
@@ -12,7 +12,7 @@ spec.loader.exec_module(make_templates)
 def test_committed_templates_are_up_to_date(tmp_path):
     for directory, files in make_templates.TEMPLATES.items():
         for name, make in files.items():
-            fresh = tmp_path / f"{directory}-{name}"
+            fresh = tmp_path / directory / name
             make_templates.save(make(), fresh)
-            committed = ROOT / "templates" / directory / name
+            committed = ROOT / directory / name
             assert fresh.read_bytes() == committed.read_bytes(), f"run `make templates` to regenerate {committed}"

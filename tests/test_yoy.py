@@ -7,10 +7,9 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import SPECS, spec_findings
+from conftest import SPECS, document_of, spec_findings
 
 from perfgen.build import Job, build, check
-from perfgen.derive import derive
 
 HENAN = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"
 MINIMAL_2020 = """版式: 河北-2020
@@ -63,9 +62,8 @@ def minimal(tmp_path: Path, rows: str, *, figures: str = "", previous: str | Non
 def rate_of(tmp_path: Path, before: str, after: str, value: str = "{变动率: 经费}") -> str:
     minimal(tmp_path, "          - 数量: 1\n", figures=f"  经费: {before}\n", year=2019)
     spec = minimal(tmp_path, f"          - 经费变动率: {value}\n", figures=f"  经费: {after}\n", previous="2019.yaml")
-    checked = check(spec)
-    document = derive(checked.spec, checked.layout)
-    return document.projects[0].indicator_rows[0].value.text
+    doc, _ = document_of(spec)
+    return doc.项目[0].绩效指标[0].指标值
 
 
 def test_seed_000_rates_are_derived_from_both_years(tmp_path):
@@ -74,7 +72,7 @@ def test_seed_000_rates_are_derived_from_both_years(tmp_path):
     assert checked.warnings == ()
     assert checked.spec.previous_year.year == 2019
     assert checked.spec.previous_year.figures["在职人员经费"] == Decimal(1000)
-    rows = {row.name: row.value.text for row in derive(checked.spec, checked.layout).indicator_rows}
+    rows = {row.名称: row.指标值 for row in document_of(spec)[0].绩效指标}
     assert {name: rows[name] for name, *_ in SEED_RATES} == {name: shown for name, *_, shown in SEED_RATES}
 
 
@@ -115,8 +113,8 @@ def test_long_form_and_other_layouts(tmp_path):
     )
     checked = check(spec)  # 上年规格 and 财务数据 are accepted by every layout (no L004)
     assert checked.warnings == ()
-    row = derive(checked.spec, checked.layout).projects[0].indicator_rows[0]
-    assert (row.value.text, row.value.shown_comparator, row.value.shown_number, row.value.shown_unit) == (
+    row = document_of(spec)[0].项目[0].绩效指标[0]
+    assert (row.指标值, row.符号, row.值, row.单位) == (
         "25%",
         "=",
         "25",

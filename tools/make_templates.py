@@ -23,7 +23,7 @@ from docx.shared import Mm, Pt
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from perfgen.appendices import COUNT_WIDTH, DEPARTMENT_COLUMNS, INDICATOR_COLUMNS, TASK_COLUMNS, Column, summary_columns  # noqa: E402
+from perfgen.layout import read_layout  # noqa: E402
 from perfgen.write import docx_bytes  # noqa: E402
 
 LATIN = "Times New Roman"
@@ -90,12 +90,12 @@ def _defaults(doc) -> None:
     rpr_default.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'))
 
 
-def base_document(title: str = "{{ doc.department }}{{ doc.year }}年绩效文本"):
+def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本", author: str = "{{ doc.部门 }}"):
     """A4 portrait, GB/T 9704 margins, styles with East Asian fonts, page numbers 「— 1 —」;
     `title` (a template) becomes the document's title property, the 编制单位 its author."""
     doc = Document()
     props = doc.core_properties
-    props.title, props.author, props.comments, props.subject, props.keywords = title, "{{ doc.compiled_by }}", "", "", ""
+    props.title, props.author, props.comments, props.subject, props.keywords = title, author, "", "", ""
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
@@ -225,7 +225,7 @@ def indicator_rows(t, header: int, rows: str, cells: list[str], text_columns: tu
     `text_columns` (0-based) hold long, left-aligned text."""
     header_rows(t, header)
     loop_row(t, header, f"{{%tr for row in {rows} %}}")
-    cells = ["{% vmerge row.level1.merge %}{{ row.level1.text }}", "{% vmerge row.level2.merge %}{{ row.level2.text }}", *cells]
+    cells = ["{% vmerge row.一级.merge %}{{ row.一级 }}", "{% vmerge row.二级.merge %}{{ row.二级 }}", *cells]
     for c, text in enumerate(cells):
         cell(t, header + 1, c, text, style="表格正文" if c in text_columns else "表格文字")
     loop_row(t, header + 2, "{%tr endfor %}")
@@ -275,29 +275,29 @@ INDICATOR_WIDTHS = [12, 14, 23, 31, 13, 11, 14, 38]  # 一级 二级 三级 描�
 
 
 def hebei_2020_project(doc, items: str) -> None:
-    tag(doc, f"{{%p for project in {items} %}}")
+    tag(doc, f"{{%p for p in {items} %}}")
     tag(doc, "{%p if loop.first %}")
-    para(doc, "{{ project.number }}{{ project.title }}", "Heading 2")
+    para(doc, "{{ p.序号 }}{{ p.标题 }}", "Heading 2")
     tag(doc, "{%p else %}")
-    para(doc, "{{ project.number }}{{ project.title }}", "Heading 2", page_break=True)
+    para(doc, "{{ p.序号 }}{{ p.标题 }}", "Heading 2", page_break=True)
     tag(doc, "{%p endif %}")
     para(doc, "1、绩效目标表", "Heading 3")
     head = table(doc, INDICATOR_WIDTHS, 7)
     cell(head, 0, 0, "项目名称", to=(0, 1))
-    cell(head, 0, 2, "{{ project.name }}", to=(0, 3))
+    cell(head, 0, 2, "{{ p.名称 }}", to=(0, 3))
     cell(head, 0, 4, "项目负责人及电话", to=(0, 6))
-    cell(head, 0, 7, "{{ project.leader }}")
+    cell(head, 0, 7, "{{ p.负责人 }}")
     cell(head, 1, 0, "主管部门", to=(1, 1))
-    cell(head, 1, 2, "{{ project.supervisor }}", to=(1, 3))
+    cell(head, 1, 2, "{{ p.主管部门 }}", to=(1, 3))
     cell(head, 1, 4, "实施单位", to=(1, 6))
-    cell(head, 1, 7, "{{ project.implementer }}")
+    cell(head, 1, 7, "{{ p.实施单位 }}")
     cell(head, 2, 0, "资金情况（万元）", to=(4, 1))
-    for r, label, value in ((2, "年度资金总额：", "total"), (3, "其中：财政拨款", "fiscal"), (4, "其他资金", "other")):
+    for r, label, value in ((2, "年度资金总额：", "预算数"), (3, "其中：财政拨款", "财政拨款"), (4, "其他资金", "其他资金")):
         cell(head, r, 2, label, to=(r, 3))
-        cell(head, r, 4, f"{{{{ project.{value} }}}}", to=(r, 7))
+        cell(head, r, 4, f"{{{{ p.{value} }}}}", to=(r, 7))
     cell(head, 5, 0, "总体目标", to=(6, 1))
     cell(head, 5, 2, "年度目标", to=(5, 7))
-    cell(head, 6, 2, "{{ project.annual_goal }}", to=(6, 7), style="表格正文")
+    cell(head, 6, 2, "{{ p.年度目标 }}", to=(6, 7), style="表格正文")
     para(doc, "", "表格间隔")
     body = table(doc, INDICATOR_WIDTHS, 5)
     for c, label in enumerate(["一级指标", "二级指标", "三级指标", "绩效指标描述"]):
@@ -306,18 +306,18 @@ def hebei_2020_project(doc, items: str) -> None:
     cell(body, 0, 7, "指标值确定依据", to=(1, 7))
     for c, label in ((4, "符号"), (5, "值"), (6, "单位")):
         cell(body, 1, c, label)
-    value = ["{{ row.value.shown_comparator }}", "{{ row.value.shown_number }}", "{{ row.value.shown_unit }}"]
-    indicator_rows(body, 2, "project.indicator_rows", ["{{ row.name }}", "{{ row.description }}", *value, "{{ row.basis }}"], (3, 7))
+    value = ["{{ row.符号 }}", "{{ row.值 }}", "{{ row.单位 }}"]
+    indicator_rows(body, 2, "p.绩效指标", ["{{ row.名称 }}", "{{ row.描述 }}", *value, "{{ row.依据 }}"], (3, 7))
     para(doc, "2、绩效目标指标情况说明", "Heading 3")
-    tag(doc, "{%p for block in project.notes %}")
-    tag(doc, "{%p if block.style == 'heading1' %}")
-    para(doc, "{{ block.text }}", "小标题1")
-    tag(doc, "{%p elif block.style == 'heading2' %}")
-    para(doc, "{{ block.text }}", "小标题2")
-    tag(doc, "{%p elif block.style == 'heading3' %}")
-    para(doc, "{{ block.text }}", "小标题3")
+    tag(doc, "{%p for block in p.情况说明 %}")
+    tag(doc, "{%p if block.层级 == 1 %}")
+    para(doc, "{{ block.内容 }}", "小标题1")
+    tag(doc, "{%p elif block.层级 == 2 %}")
+    para(doc, "{{ block.内容 }}", "小标题2")
+    tag(doc, "{%p elif block.层级 == 3 %}")
+    para(doc, "{{ block.内容 }}", "小标题3")
     tag(doc, "{%p else %}")
-    para(doc, "{{ block.text }}")
+    para(doc, "{{ block.内容 }}")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
@@ -326,11 +326,11 @@ def hebei_2020_project(doc, items: str) -> None:
 def numbered_paragraphs(doc, items: str) -> None:
     """Numbered items that are one paragraph, or a title line followed by a paragraph."""
     tag(doc, f"{{%p for item in {items} %}}")
-    tag(doc, "{%p if item.title %}")
-    para(doc, "{{ item.number }}{{ item.title }}", "条目标题")
-    para(doc, "{{ item.text }}")
+    tag(doc, "{%p if item.标题 %}")
+    para(doc, "{{ item.序号 }}{{ item.标题 }}", "条目标题")
+    para(doc, "{{ item.内容 }}")
     tag(doc, "{%p else %}")
-    para(doc, "{{ item.number }}{{ item.text }}")
+    para(doc, "{{ item.序号 }}{{ item.内容 }}")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
 
@@ -340,44 +340,44 @@ def part_one(doc, title: str) -> None:
     para(doc, "第一部分", "Heading 1", page_break=True)
     para(doc, title, "Heading 1")
     para(doc, "一、总体绩效目标", "Heading 2")
-    tag(doc, "{%p for text in doc.overall_goal %}")
+    tag(doc, "{%p for text in doc.总体绩效目标 %}")
     para(doc, "{{ text }}")
     tag(doc, "{%p endfor %}")
     para(doc, "二、分项绩效目标", "Heading 2")
-    tag(doc, "{%p for item in doc.sub_goals %}")
-    para(doc, "{{ item.number }}{{ item.title }}", "条目标题")
-    para(doc, "绩效目标：{{ item.goal }}")
-    tag(doc, "{%p if item.indicators %}")
-    para(doc, "绩效指标：{{ item.indicators }}")
+    tag(doc, "{%p for item in doc.分项绩效目标 %}")
+    para(doc, "{{ item.序号 }}{{ item.标题 }}", "条目标题")
+    para(doc, "绩效目标：{{ item.绩效目标 }}")
+    tag(doc, "{%p if item.绩效指标 %}")
+    para(doc, "绩效指标：{{ item.绩效指标 }}")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
     para(doc, "三、工作保障措施", "Heading 2")
-    numbered_paragraphs(doc, "doc.safeguards")
+    numbered_paragraphs(doc, "doc.工作保障措施")
 
 
 def hebei_2020():
-    doc = base_document()
-    title = para(doc, "{{ doc.department }}", "封面标题")
+    doc = base_document(author="{{ doc.编制单位 }}")
+    title = para(doc, "{{ doc.部门 }}", "封面标题")
     title.paragraph_format.space_before = Pt(150)
-    para(doc, "{{ doc.year }}年绩效文本", "封面标题")
-    signed = para(doc, "{{ doc.compiled_by }}编制", "封面署名")
+    para(doc, "{{ doc.年度 }}年绩效文本", "封面标题")
+    signed = para(doc, "{{ doc.编制单位 }}编制", "封面署名")
     signed.paragraph_format.space_before = Pt(260)
-    para(doc, "{{ doc.reviewed_by }}审核", "封面署名")
+    para(doc, "{{ doc.审核单位 }}审核", "封面署名")
     toc_field(doc)
 
-    part_one(doc, "{{ doc.year }}年部门整体绩效目标")
+    part_one(doc, "{{ doc.年度 }}年部门整体绩效目标")
 
     para(doc, "第二部分", "Heading 1", page_break=True)
     para(doc, "专项资金绩效目标", "Heading 1")
-    tag(doc, "{%p if doc.special_funds %}")
-    hebei_2020_project(doc, "doc.special_funds")
+    tag(doc, "{%p if doc.专项资金 %}")
+    hebei_2020_project(doc, "doc.专项资金")
     tag(doc, "{%p else %}")
-    para(doc, "我部门{{ doc.year }}年无专项资金预算，特此说明。")
+    para(doc, "我部门{{ doc.年度 }}年无专项资金预算，特此说明。")
     tag(doc, "{%p endif %}")
 
     para(doc, "第三部分", "Heading 1", page_break=True)
     para(doc, "预算项目绩效目标", "Heading 1")
-    hebei_2020_project(doc, "doc.projects")
+    hebei_2020_project(doc, "doc.项目")
     return doc
 
 
@@ -396,34 +396,34 @@ def no_borders(row) -> None:
 
 
 def hebei_2022_project(doc) -> None:
-    tag(doc, "{%p for project in doc.projects %}")
-    para(doc, "{{ project.number }}{{ project.title }}", "Heading 2", page_break=True)
+    tag(doc, "{%p for p in doc.项目 %}")
+    para(doc, "{{ p.序号 }}{{ p.名称 }}绩效目标表", "Heading 2", page_break=True)
     head = table(doc, HEAD_WIDTHS_2022, 7)
-    cell(head, 0, 0, "{{ doc.unit_code }}{{ doc.unit_name }}", to=(0, 8), style="表格正文")
+    cell(head, 0, 0, "{{ doc.单位编码 }}{{ doc.单位名称 }}", to=(0, 8), style="表格正文")
     cell(head, 0, 9, "单位：万元", to=(0, 12)).paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     no_borders(head.rows[0])
     cell(head, 1, 0, "项目编码")
-    cell(head, 1, 1, "{{ project.code }}", to=(1, 5))
+    cell(head, 1, 1, "{{ p.编码 }}", to=(1, 5))
     cell(head, 1, 6, "项目名称", to=(1, 7))
-    cell(head, 1, 8, "{{ project.name }}", to=(1, 12))
+    cell(head, 1, 8, "{{ p.名称 }}", to=(1, 12))
     cell(head, 2, 0, "预算规模及资金用途", to=(3, 0))
-    for c, text in enumerate(["预算数", "{{ project.total }}", "其中：财政资金", "{{ project.fiscal }}", "其他资金", "{{ project.other }}"]):
+    for c, text in enumerate(["预算数", "{{ p.预算数 }}", "其中：财政资金", "{{ p.财政资金 }}", "其他资金", "{{ p.其他资金 }}"]):
         cell(head, 2, 1 + 2 * c, text, to=(2, 2 + 2 * c))
-    cell(head, 3, 1, "{{ project.purpose }}", to=(3, 12), style="表格正文")
+    cell(head, 3, 1, "{{ p.用途 }}", to=(3, 12), style="表格正文")
     cell(head, 4, 0, "资金支出计划（%）", to=(5, 0))
     for c, month in enumerate(["3月底", "6月底", "10月底", "12月底"]):
         cell(head, 4, 1 + 3 * c, month, to=(4, 3 + 3 * c))
-        cell(head, 5, 1 + 3 * c, f"{{{{ project.spending_plan[{c}] }}}}", to=(5, 3 + 3 * c))
+        cell(head, 5, 1 + 3 * c, f'{{{{ p.支出计划["{month}"] }}}}', to=(5, 3 + 3 * c))
     cell(head, 6, 0, "绩效目标")
-    goals = cell(head, 6, 1, "{%p for line in project.goals %}", to=(6, 12), style="表格正文")
-    goals.add_paragraph("{{ line }}", style="表格正文")
+    goals = cell(head, 6, 1, "{%p for g in p.绩效目标 %}", to=(6, 12), style="表格正文")
+    goals.add_paragraph("{{ g.序号 }}{{ g.内容 }}", style="表格正文")
     goals.add_paragraph("{%p endfor %}", style="表格正文")
     para(doc, "", "表格间隔")
     body = table(doc, INDICATOR_WIDTHS_2022, 4)
     for c, label in enumerate(["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]):
         cell(body, 0, c, label)
-    cells = ["{{ row.name }}", "{{ row.description }}", "{{ row.value.text }}", "{{ row.basis }}"]
-    indicator_rows(body, 1, "project.indicator_rows", cells, (3, 5))
+    cells = ["{{ row.名称 }}", "{{ row.描述 }}", "{{ row.指标值 }}", "{{ row.依据 }}"]
+    indicator_rows(body, 1, "p.绩效指标", cells, (3, 5))
     tag(doc, "{%p endfor %}")
 
 
@@ -452,16 +452,16 @@ def landscape(doc) -> None:
 
 
 def henan_department():
-    doc = base_document("{{ doc.department }}{{ doc.year }}年度部门整体绩效目标申报表")
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年度部门整体绩效目标申报表")
     landscape(doc)
     para(doc, "市级部门整体绩效目标申报表", "表格标题")
-    para(doc, "（{{ doc.year }}年度）", "表格副标题")
+    para(doc, "（{{ doc.年度 }}年度）", "表格副标题")
     head = table(doc, TASK_WIDTHS, 4)
     cell(head, 0, 0, "部门名称")
-    cell(head, 0, 1, "{{ doc.department }}", to=(0, 5), style="表格正文")
-    loop_row(head, 1, "{%tr for goal in doc.annual_goals %}")
+    cell(head, 0, 1, "{{ doc.部门 }}", to=(0, 5), style="表格正文")
+    loop_row(head, 1, "{%tr for goal in doc.年度总体目标 %}")
     cell(head, 2, 0, "{% vm %}年度总体目标")
-    cell(head, 2, 1, "{{ goal.number }}{{ goal.text }}", to=(2, 5), style="表格正文")
+    cell(head, 2, 1, "{{ goal.序号 }}{{ goal.内容 }}", to=(2, 5), style="表格正文")
     loop_row(head, 3, "{%tr endfor %}")
     para(doc, "", "表格间隔")
     tasks = table(doc, TASK_WIDTHS, 5)
@@ -472,8 +472,8 @@ def henan_department():
     for c, label in ((3, "合计"), (4, "其中：财政资金"), (5, "备注")):
         cell(tasks, 1, c, label)
     header_rows(tasks, 2)
-    loop_row(tasks, 2, "{%tr for task in doc.tasks %}")
-    task_cells = ['{% vmerge "continue" %}', "{{ task.number }}", "{{ task.content }}", "{{ task.total }}", "{{ task.fiscal }}", "{{ task.remark }}"]
+    loop_row(tasks, 2, "{%tr for task in doc.年度主要任务 %}")
+    task_cells = ['{% vmerge "continue" %}', "{{ task.序号 }}", "{{ task.主要内容 }}", "{{ task.合计 }}", "{{ task.财政资金 }}", "{{ task.备注 }}"]
     for c, text in enumerate(task_cells):
         cell(tasks, 3, c, text, style="表格正文" if c == 2 else "表格文字")
     loop_row(tasks, 4, "{%tr endfor %}")
@@ -482,58 +482,61 @@ def henan_department():
     for c, label in enumerate(["一级指标", "二级指标", "三级指标", "指标值", "指标解释", "指标说明"]):
         cell(body, 0, c, label)
     cells = [
-        "{{ row.name }}",
-        "{{ row.value.text }}",
-        "{% vmerge row.explanation.merge %}{{ row.explanation.text }}",
-        "{% vmerge row.note.merge %}{{ row.note.text }}",
+        "{{ row.名称 }}",
+        "{{ row.指标值 }}",
+        "{% vmerge row.解释.merge %}{{ row.解释 }}",
+        "{% vmerge row.说明.merge %}{{ row.说明 }}",
     ]
-    indicator_rows(body, 1, "doc.indicator_rows", cells, (4, 5))
+    indicator_rows(body, 1, "doc.绩效指标", cells, (4, 5))
     return doc
 
 
 # ---------------------------------------------------------------------------------------------
-# 附表: one landscape table per appendix kind, its columns taken from perfgen.appendices
+# 附表: one landscape table per declared table, its columns (and their widths) taken from layout.yaml
 
 
-def appendix(columns: list[Column], *, counts: bool = False, total: bool = False):
-    """An appendix template: label, title, department line, then the table of `t` (a
-    perfgen.appendices.Table) — `columns` fixed, then (with `counts`) one repeated column per 一级."""
-    doc = base_document("{{ doc.department }}{{ doc.year }}年{{ t.label }}{{ t.title }}")
+APPENDIX_STYLES = {"text": "表格文字", "money": "表格数字", "count": "表格文字", "number": "表格数字", "percent": "表格文字", "value": "表格文字"}
+
+
+def appendix(spec):
+    """An appendix template: label, title, department line, then the table `t` (a
+    perfgen.tables.Table) with one column per declared column, each addressed by its name;
+    an `each` column repeats with docxtpl's {%tc for %}."""
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年{{ t.编号 }}{{ t.标题 }}")
     landscape(doc)
-    para(doc, "{{ t.label }}", "附表编号")
-    para(doc, "{{ t.title }}", "表格标题")
-    para(doc, "{{ doc.department }}　{{ doc.year }}年度　{{ t.unit }}", "表格副标题")
-    loop_cells = 3 if counts else 0  # {%tc for %} | repeated cell | {%tc endfor %}
-    unit = TEXT_WIDTH_LANDSCAPE_MM / (sum(c.width for c in columns) + loop_cells * COUNT_WIDTH)
-    widths = [c.width * unit for c in columns] + [COUNT_WIDTH * unit] * loop_cells
-    t = table(doc, widths, 7 if total else 4)
-    for c, column in enumerate(columns):
-        cell(t, 0, c, column.title)
-    fixed = len(columns)
+    para(doc, "{{ t.编号 }}", "附表编号")
+    para(doc, "{{ t.标题 }}", "表格标题")
+    para(doc, "{{ doc.部门 }}　{{ doc.年度 }}年度　{{ t.单位 }}", "表格副标题")
+    spans = [3 if column.each else 1 for column in spec.columns]  # {%tc for %} | repeated cell | {%tc endfor %}
+    unit = TEXT_WIDTH_LANDSCAPE_MM / sum(column.width * n for column, n in zip(spec.columns, spans, strict=True))
+    widths = [column.width * unit for column, n in zip(spec.columns, spans, strict=True) for _ in range(n)]
+    t = table(doc, widths, 7 if spec.total else 4)
     header_rows(t, 1)
-    loop_row(t, 1, "{%tr for row in t.rows %}")
-    for c, column in enumerate(columns):
-        text = f"{{% vmerge row[{c}].merge %}}{{{{ row[{c}].shown }}}}" if column.merged else f"{{{{ row[{c}].text }}}}"
-        cell(t, 2, c, text, style=APPENDIX_STYLES[column.kind] if column.kind != "text" or column.width < 20 else "表格正文")
-    loop_row(t, 3, "{%tr endfor %}")
-    if counts:
-        for r, items in ((0, "t.count_titles"), (2, f"row[{fixed}:]")):
-            cell(t, r, fixed, f"{{%tc for item in {items} %}}")
-            cell(t, r, fixed + 1, "{{ item }}" if r == 0 else "{{ item.text }}", style="表格文字")
-            cell(t, r, fixed + 2, "{%tc endfor %}")
-    if total:
-        loop_row(t, 4, "{%tr if t.total %}")
-        for c, column in enumerate(columns):
-            cell(t, 5, c, f"{{{{ t.total[{c}].text }}}}", style=APPENDIX_STYLES[column.kind])
-        if counts:
-            cell(t, 5, fixed, "{%tc for item in t.total_counts %}")
-            cell(t, 5, fixed + 1, "{{ item.text }}")
-            cell(t, 5, fixed + 2, "{%tc endfor %}")
-        loop_row(t, 6, "{%tr endif %}")
+    top = bool(spec.total and spec.total.top)  # the 合计 row above the rows (rows 1–3), else below (4–6)
+    body, total = (4, 1) if top else (1, 4)
+    loop_row(t, body, "{%tr for row in t.行 %}")
+    loop_row(t, body + 2, "{%tr endfor %}")
+    if spec.total:
+        loop_row(t, total, "{%tr if t.合计 %}")
+        loop_row(t, total + 2, "{%tr endif %}")
+    c = 0
+    for column in spec.columns:
+        name = column.name
+        style = APPENDIX_STYLES[column.kind] if column.kind != "text" or column.width < 20 else "表格正文"
+        if column.each:
+            for r, items in ((0, f't.列["{name}"]'), (body + 1, f'row["{name}"]'), *(((total + 1, f't.合计["{name}"]'),) if spec.total else ())):
+                cell(t, r, c, f"{{%tc for item in {items} %}}")
+                cell(t, r, c + 1, "{{ item }}", style="表格文字")
+                cell(t, r, c + 2, "{%tc endfor %}")
+            c += 3
+            continue
+        cell(t, 0, c, column.title.text)
+        shown = f'{{{{ row["{name}"] }}}}'
+        cell(t, body + 1, c, f'{{% vmerge row["{name}"].merge %}}{shown}' if column.merge else shown, style=style)
+        if spec.total:
+            cell(t, total + 1, c, f'{{{{ t.合计["{name}"] }}}}', style=APPENDIX_STYLES[column.kind])
+        c += 1
     return doc
-
-
-APPENDIX_STYLES = {"text": "表格文字", "money": "表格数字", "count": "表格文字"}
 
 
 def project_only(block):
@@ -547,32 +550,108 @@ def project_only(block):
     return make
 
 
-def hebei_appendices(with_codes: bool) -> dict[str, object]:
-    return {
-        "appendix-1.docx": lambda: appendix(summary_columns(with_codes), counts=True, total=True),
-        "appendix-2.docx": lambda: appendix(INDICATOR_COLUMNS),
-    }
+# ---------------------------------------------------------------------------------------------
+# tests/layouts/every-field: one template showing every field of the test layout
+
+
+def every_field():
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年测试文档")
+    para(doc, "{{ doc.部门 }}{{ doc.年度 }}年测试文档", "Heading 1")
+    for line in (
+        "填报日期：{{ doc.填报日期 }}；实施期：{{ doc.实施期 }}",
+        "单位性质：{{ doc.单位性质 }}；{{ doc.是否公开 }}；编制{{ doc.人员编制 }}",
+        "预算执行率权重：{{ doc.预算执行率权重 }}；执行率目标：{{ doc.执行率目标 }}",
+        "联系人：{{ doc.联系人.姓名 }} {{ doc.联系人.电话 }}",
+        "收入：当年 {{ doc.收入.当年.财政拨款 }} + {{ doc.收入.当年.其他收入 }} = {{ doc.收入.当年.小计 }}；上年小计 {{ doc.收入.上年.小计 }}",
+        "资金总额：{{ doc.资金总额 }}（{{ doc.项目个数 }}个项目）",
+    ):
+        para(doc, line)
+    tag(doc, "{%p for text in doc.部门职责 %}")
+    para(doc, "职责：{{ text }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for g in doc.年度目标 %}")
+    para(doc, "{{ g.序号 }}{{ g.内容 }}")
+    tag(doc, "{%p endfor %}")
+    numbered_paragraphs(doc, "doc.保障措施")
+    tag(doc, "{%p for item in doc.分项目标 %}")
+    para(doc, "{{ item.序号 }}{{ item.标题 }}：{{ item.内容 }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for block in doc.说明 %}")
+    para(doc, "说明{{ block.层级 }}：{{ block.内容 }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for point, value in doc.季度计划.items() %}")
+    para(doc, "季度计划{{ point }}：{{ value }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for p in doc.项目 %}")
+    para(doc, "{{ p.序号 }}{{ p.名称 }}", "Heading 2")
+    head = table(doc, [40, 116], 16)
+    rows = [
+        ("项目编码", "{{ p.编码 }}"), ("项目属性", "{{ p.项目属性 }}"), ("项目期", "{{ p.项目期 }}"),
+        ("中期目标", "中期目标（{{ doc.年度 }}年—{{ p.中期末年 }}年）"), ("开工日期", "{{ p.开工日期 }}"), ("实施期", "{{ p.实施期 }}"),
+        ("资金", "{{ p.财政拨款 }} + {{ p.上级资金 }} + {{ p.自筹 }} = {{ p.年度资金总额 }}（占 {{ p.占比 }}）"),
+        ("中期资金", "{{ p.中期资金.财政拨款 }} + {{ p.中期资金.其他资金 }} = {{ p.中期资金.资金总额 }}"),
+        ("支出计划", '{{ p.支出计划["一季度"] }} / {{ p.支出计划["二季度"] }} / {{ p.支出计划["三季度"] }} / {{ p.支出计划["四季度"] }}'),
+        ("是否核心", "{{ p.是否核心 }}"), ("受益人数", "{{ p.受益人数 }}"), ("单价", "{{ p.单价 }}"),
+        ("负责人", "{{ p.负责人.姓名 }}（{{ p.负责人.电话 }}）"), ("年度目标", "{{ p.年度目标 | join('／') }}"),
+        ("绩效目标", "{% for g in p.绩效目标 %}{{ g.序号 }}{{ g.内容 }}{% endfor %}"),
+        ("情况说明", "{% for b in p.情况说明 %}[{{ b.层级 }}]{{ b.内容 }}{% endfor %}"),
+    ]  # fmt: skip
+    for r, (label, value) in enumerate(rows):
+        cell(head, r, 0, label)
+        cell(head, r, 1, value, style="表格正文")
+    para(doc, "", "表格间隔")
+    widths = [12, 14, 18, 10, 9, 9, 9, 8, 8, 10, 6, 12, 18, 13]
+    body = table(doc, widths, 4)
+    for c, label in enumerate(["一级", "二级", "三级", "计算符号", "目标值", "度量单位", "类型", "权重", "方向", "绩效标准", "核心", "完成日期", "评分标准", "中期指标值"]):
+        cell(body, 0, c, label)
+    cells = [
+        "{{ row.名称 }}", "{{ row.计算符号 }}", "{{ row.目标值 }}", "{{ row.度量单位 }}", "{{ row.指标值类型 }}", "{{ row.权重 }}",
+        "{{ row.指标方向 }}", "{{ row.绩效标准 }}", "{{ row.核心 }}", "{{ row.完成日期 }}",
+        "{% vmerge row.评分标准.merge %}{{ row.评分标准 }}", "{{ row.中期指标值 }}",
+    ]  # fmt: skip
+    indicator_rows(body, 1, "p.绩效指标", cells, (12,))
+    para(doc, "共{{ p.绩效指标.指标数 }}项指标", "Normal")
+    tag(doc, "{%p endfor %}")
+    para(doc, "部门整体指标", "Heading 2")
+    body = table(doc, [30, 40, 56, 30], 4)
+    for c, label in enumerate(["一级", "二级", "三级", "指标值"]):
+        cell(body, 0, c, label)
+    indicator_rows(body, 1, "doc.绩效指标", ["{{ row.名称 }}", "{{ row.指标值 }}"], ())
+    para(doc, "项目表（模板直接使用 tables）", "Heading 2")
+    summary = table(doc, [60, 48, 48], 5)
+    for c, label in enumerate(["项目名称", "年度资金总额", "占比"]):
+        cell(summary, 0, c, label)
+    loop_row(summary, 1, "{%tr for row in tables.项目表.行 %}")
+    for c, name in enumerate(["项目名称", "年度资金总额", "占比"]):
+        cell(summary, 2, c, f'{{{{ row["{name}"] }}}}')
+    loop_row(summary, 3, "{%tr endfor %}")
+    cell(summary, 4, 0, "{{ tables.项目表.合计.项目名称 }}{{ tables.项目表.合计.序号 }}")
+    cell(summary, 4, 1, "{{ tables.项目表.合计.年度资金总额 }}")
+    return doc
+
+
+def appendices(directory: str) -> dict[str, object]:
+    """The appendix templates of a layout, from its declared tables."""
+    layout = read_layout(ROOT / directory)
+    return {a.template: (lambda spec=layout.tables[a.table]: appendix(spec)) for a in layout.appendices}
 
 
 TEMPLATES = {
-    "hebei-2020": {
+    "templates/hebei-2020": {
         "template.docx": hebei_2020,
-        "project.docx": project_only(lambda doc: hebei_2020_project(doc, "doc.projects")),
-        **hebei_appendices(with_codes=False),
+        "project.docx": project_only(lambda doc: hebei_2020_project(doc, "doc.项目")),
+        **appendices("templates/hebei-2020"),
     },
-    "hebei-2022": {"template.docx": hebei_2022, "project.docx": project_only(hebei_2022_project), **hebei_appendices(with_codes=True)},
-    "henan-department": {
-        "template.docx": henan_department,
-        "appendix-1.docx": lambda: appendix(TASK_COLUMNS, total=True),
-        "appendix-2.docx": lambda: appendix(DEPARTMENT_COLUMNS),
-    },
+    "templates/hebei-2022": {"template.docx": hebei_2022, "project.docx": project_only(hebei_2022_project), **appendices("templates/hebei-2022")},
+    "templates/henan-department": {"template.docx": henan_department, **appendices("templates/henan-department")},
+    "tests/layouts/every-field": {"template.docx": every_field, **appendices("tests/layouts/every-field")},
 }
 
 
 def main() -> None:
     for directory, files in TEMPLATES.items():
         for name, make in files.items():
-            target = ROOT / "templates" / directory / name
+            target = ROOT / directory / name
             save(make(), target)
             print(f"wrote {target.relative_to(ROOT)}")
 

@@ -1,0 +1,275 @@
+"""The layout's declared tables (the 附表 and the workbook's sheets), built by one generic builder.
+
+A table is declared in layout.yaml as named columns over a list of rows — one per item of a list
+(项目), or one per 三级 of the items' indicator trees (项目.绩效指标) or of the spec's own tree.
+Each cell carries the text a document shows and the number behind it (an amount, a count), so the
+workbook stores numbers, never re-parsed display text, and the 合计 row sums Decimals. The same
+`Table` is formatted as a DOCX through the appendix template and as a workbook sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .derive import Computed, Row
+from .fieldtypes import BlockType
+from .formula import Template
+from .layout import Column, TableSpec
+from .model import Item, Values
+from .numbering import item_number
+from .present import Merged, Node, Shown, part_text, show
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    number: Decimal | int | None = None  # what the workbook stores (amounts, counts, weights)
+    merge: str = ""  # "restart" / "continue" for cells merged down, "" otherwise
+
+    @property
+    def shown(self) -> str:
+        """Text of the cell as a DOCX shows it: nothing in the continuation of a merge."""
+        return "" if self.merge == "continue" else self.text
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    name: str  # the declared column (several columns share it for `each`)
+    title: str
+    kind: str = "text"  # text | money | percent | number | count | value (an 指标值's number)
+    width: int = 10
+    each: bool = False  # one of the columns an `each` column expands to
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    columns: list[TableColumn]
+    rows: list[list[Cell]]
+    total: list[Cell] | None = None
+    total_top: bool = False
+    unit: str = ""
+    label: str = ""  # 附表1, 附表2 … by the appendix's place in the layout
+    money_places: int = 2  # decimals of its amounts: the layout's, else the most any amount was written with
+
+    def context(self) -> dict[str, Any]:
+        """What a template sees as `t`: 编号, 标题, 单位, 列 (title of each declared column, a list
+        for an `each` column), 行 and 合计 (rows as column name → cell, a list for `each`)."""
+        return Node({
+            "编号": self.label, "标题": self.title, "单位": self.unit,
+            "列": _by_name(self.columns, [c.title for c in self.columns]),
+            "行": [self.row_context(row) for row in self.rows],
+            "合计": self.row_context(self.total) if self.total else None,
+            "合计在上": self.total_top,
+        })  # fmt: skip
+
+    def row_context(self, row: list[Cell]) -> dict[str, Any]:
+        return _by_name(self.columns, [Merged(cell.shown, cell.merge or "restart", cell.text) if cell.merge else Shown(cell.text, cell.number) for cell in row])
+
+
+def _by_name(columns: list[TableColumn], cells: list[Any]) -> dict[str, Any]:
+    """Cells (or titles) under their declared column's name; an `each` column gives a list."""
+    out = Node()
+    for column, cell in zip(columns, cells, strict=True):
+        if column.each:
+            out.setdefault(column.name, []).append(cell)
+        else:
+            out[column.name] = cell
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Building
+
+
+@dataclass(frozen=True)
+class _Context:
+    """One row's sources: the spec, its item (the list it is in, its number), its indicator row."""
+
+    spec: Values
+    item: Item | None = None
+    block: BlockType | None = None
+    list_label: str = ""
+    number: str = ""
+    row: Row | None = None
+    row_number: int = 0
+    item_key: int = -1  # which item, for merges
+
+
+def build_table(computed: Computed, spec: TableSpec, label: str = "") -> Table:
+    expanded = [(column, c) for column in spec.columns for c in _expand(column, computed)]
+    columns = [c for _, c in expanded]
+    contexts = list(_contexts(computed, spec))
+    rows = [[cell for column in spec.columns for cell in _cells(column, context, computed)] for context in contexts]
+    for c, (column, _) in enumerate(expanded):
+        if column.merge:
+            _merge_column(column, contexts, rows, c)
+    total = _total(computed, spec, columns, rows) if spec.total else None
+    places = computed.layout.money.places
+    if places is None:
+        written = [max(0, -cell.number.as_tuple().exponent) for row in rows for cell, column in zip(row, columns, strict=True) if column.kind == "money" and isinstance(cell.number, Decimal)]
+        places = max(written, default=2)
+    return Table(spec.name, spec.title, columns, rows, total, bool(spec.total and spec.total.top), spec.unit, label, places)
+
+
+def appendix_tables(computed: Computed) -> list[Table]:
+    """The layout's 附表, labelled 附表1, 附表2 … in their order."""
+    layout = computed.layout
+    return [build_table(computed, layout.tables[a.table], f"附表{n}") for n, a in enumerate(layout.appendices, 1)]
+
+
+def workbook_tables(computed: Computed, built: list[Table]) -> list[Table]:
+    """The workbook's sheets: the appendices' tables, or those the layout lists under `workbook`."""
+    layout = computed.layout
+    by_name = {t.name: t for t in built}
+    return [by_name.get(name) or build_table(computed, layout.tables[name]) for name in layout.workbook]
+
+
+def _expand(column: Column, computed: Computed) -> list[TableColumn]:
+    if column.each == "一级":
+        return [TableColumn(column.name, column.title.render(lambda r, n=name: n), "count", column.width, True) for name in computed.framework.level1_names()]
+    if column.each:
+        return [TableColumn(column.name, column.title.render(lambda r, p=point: p), column.kind, column.width, True) for point in column.field.type.points]
+    return [TableColumn(column.name, column.title.render(lambda r: ""), column.kind, column.width)]
+
+
+def _contexts(computed: Computed, spec: TableSpec) -> Iterator[_Context]:
+    layout, values = computed.layout, computed.values
+    first = layout.root.field(spec.rows[0])
+    if len(spec.rows) == 1 and first.type.name == "indicators":
+        for n, row in enumerate(values[first.label] or (), 1):
+            yield _Context(values, row=row, row_number=n)
+        return
+    kind = first.type
+    n = 0
+    for i, item in enumerate(values[first.label] or ()):
+        number = item_number(kind.numbering, i + 1) if kind.numbering else str(i + 1)
+        if len(spec.rows) == 1:
+            n += 1
+            yield _Context(values, item, kind.item, first.label, number, row_number=n, item_key=i)
+            continue
+        for row in item.values.get(spec.rows[1]) or ():
+            n += 1
+            yield _Context(values, item, kind.item, first.label, number, row, n, i)
+
+
+def _cells(column: Column, context: _Context, computed: Computed) -> list[Cell]:
+    if column.each == "一级":
+        trees = [f.label for f in context.block.fields if f.type.name == "indicators"] if context.block else []
+        rows = [r for label in trees for r in context.item.values.get(label) or () if not r.placeholder]
+        return [Cell(str(n), n) for n in (sum(r.canonical1 == name for r in rows) for name in computed.framework.level1_names())]
+    if column.each:
+        points = context.item.values.get(column.field.label) if context.item else None
+        kind = column.field.type
+        return [_typed(kind.of, (points or {}).get(p)) for p in kind.points]
+    if isinstance(column.value, Template):
+        return [Cell(column.value.render(lambda r: lookup(r.path, context, computed).text))]
+    return [lookup(column.value.path, context, computed)]
+
+
+def lookup(path: tuple, context: _Context, computed: Computed) -> Cell:
+    """The cell for `path` in a row: a name every row has (行号, 序号, 一级, 二级, 名称, 指标值, a
+    value part), else the field found first in the row's indicator, its item, then the spec."""
+    layout, row, first = computed.layout, context.row, path[0]
+    if len(path) == 1:
+        if first == "行号":
+            return Cell(str(context.row_number), context.row_number)
+        if first == "序号" and context.item is not None:
+            return Cell(context.number)
+        if row is not None:
+            part = layout.indicators.part(first)  # a value part may take a name such as 指标值
+            if part is not None:
+                text = part_text(part, row.value, row.written)
+                return Cell(text, Decimal(text) if part.neutral == "number" and _numeric(text) else None)
+            special = {"一级": row.level1, "二级": row.level2, "名称": row.name, "指标值": row.value.text}
+            if first in special:
+                return Cell(special[first])
+            found = layout.indicators.block.field(first)
+            if found is not None:
+                return _typed(found.type, row.values.get(first))
+    if context.item is not None and context.block is not None:
+        inner = path[1:] if len(path) > 1 and first == context.list_label else path
+        found = _walk(context.block, context.item.values, inner)
+        if found is not None:
+            return _typed(*found)
+    found = _walk(layout.root, context.spec, path)
+    return _typed(*found) if found is not None else Cell("")
+
+
+def _numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?\d+(\.\d+)?", text))
+
+
+def _walk(block: BlockType, values: Values, path: tuple) -> tuple[Any, Any] | None:
+    f = block.field(path[0])
+    if f is None:
+        return None
+    value: Any = values.get(path[0])
+    for part in path[1:]:
+        if not isinstance(f.type, BlockType):
+            return None
+        f, value = f.type.field(part), value.get(part) if isinstance(value, Values) else None
+        if f is None:
+            return None
+    return f.type, value
+
+
+def _typed(kind, value: Any) -> Cell:
+    shown = show(kind, value, None) if kind.kind == "text" else kind.show(value)
+    text = shown if isinstance(shown, str) else str(shown)
+    number = kind.number(value)
+    if kind.kind == "percent" and number is not None:  # the number shown, not more decimals than the document
+        number = Decimal(text.rstrip("%"))
+    return Cell(text, number)
+
+
+def _merge_column(column: Column, contexts: list[_Context], rows: list[list[Cell]], c: int) -> None:
+    """Cells of a merged column continue the one above while the row belongs to the same spec,
+    item, 一级 or 二级 as the value; `merge: blank` cells continue it while they are empty."""
+    previous, open_text = None, False
+    for context, row in zip(contexts, rows, strict=True):
+        cell = row[c]
+        if column.merge == "blank":
+            group = _group("level2", context)
+            if group == previous and not cell.text and open_text:
+                row[c] = Cell("", cell.number, "continue")
+            else:
+                row[c] = Cell(cell.text, cell.number, "restart")
+                open_text = bool(cell.text)
+            previous = group
+            continue
+        group = _group(column.scope, context)
+        row[c] = Cell(cell.text, cell.number, "continue" if group == previous else "restart")
+        previous = group
+
+
+def _group(scope: str, context: _Context) -> tuple:
+    row = context.row
+    if scope == "spec":
+        return ("spec",)
+    if scope == "item":
+        return ("item", context.item_key)
+    if scope == "level1" and row is not None:
+        return ("level1", context.item_key, row.level1)
+    if scope == "level2" and row is not None:
+        return ("level2", context.item_key, row.level1, row.level2)
+    return ("row", context.row_number)
+
+
+def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows: list[list[Cell]]) -> list[Cell]:
+    """The 合计 row: amounts, counts and numbers summed (Decimal), the label in the first column."""
+    cells = []
+    for c, column in enumerate(columns):
+        numbers = [row[c].number for row in rows if row[c].number is not None]
+        if column.kind in ("money", "count", "number") and numbers:
+            total = sum(numbers, 0 if column.kind == "count" else Decimal(0))
+            cells.append(Cell(computed.layout.money.show(total) if column.kind == "money" else format(total, "f") if isinstance(total, Decimal) else str(total), total))
+        else:
+            cells.append(Cell(""))
+    cells[0] = Cell(spec.total.label.render(lambda r: lookup(r.path, _Context(computed.values), computed).text))
+    return cells
