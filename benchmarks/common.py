@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import statistics
@@ -35,26 +34,24 @@ def timed_together(commands: list[list[str]], repeat: int = 5, env: dict | None 
 
 def baseline_jobs(spec: Path, directory: Path) -> Path:
     """The renders a raw docxtpl generator would do for `spec` (main document and 附表), with
-    perfgen's derived contexts, as the JSON job list `raw_docxtpl.py` takes."""
-    from perfgen.appendices import Options, appendix_tables
-    from perfgen.build import check
-    from perfgen.derive import derive
-    from perfgen.frameworks import frameworks
+    perfgen's presented contexts as plain JSON, as the job list `raw_docxtpl.py` takes."""
+    import zipfile
 
-    checked = check(spec)
-    layout = checked.layout
-    document = derive(checked.spec, layout)
-    context = {"doc": dataclasses.asdict(document)}
+    from perfgen.build import check
+    from perfgen.present import plain, present
+    from perfgen.tables import appendix_tables, build_table
+
+    computed = check(spec).computed
+    layout = computed.layout
+    context = {"doc": plain(present(computed))}
+    with zipfile.ZipFile(layout.template_path) as template:
+        if "tables." in template.read("word/document.xml").decode("utf-8"):
+            context["tables"] = {name: plain(build_table(computed, table).context()) for name, table in layout.tables.items()}
     jobs = [{"template": str(layout.template_path), "context": context, "out": str(directory / "raw.docx")}]
-    framework = frameworks()[checked.spec.framework or layout.description.framework]
-    options = Options(framework.level1_names(), "编码" in layout.description.fields.project)
-    tables = appendix_tables(document, [a.kind for a in layout.description.appendices], options)
-    for appendix, table in zip(layout.description.appendices, tables, strict=True):
-        table_context = {**dataclasses.asdict(table), "count_titles": table.count_titles, "total_counts": [dataclasses.asdict(c) for c in table.total_counts]}
-        rows = [[{**dataclasses.asdict(c), "shown": c.shown} for c in row] for row in table.rows]
+    for appendix, table in zip(layout.appendices, appendix_tables(computed), strict=True):
         jobs.append({
             "template": str(layout.directory / appendix.template),
-            "context": {**context, "t": {**table_context, "rows": rows}},
+            "context": {**context, "t": plain(table.context())},
             "out": str(directory / f"raw-{table.label}.docx"),
         })  # fmt: skip
     target = directory / f"{spec.stem}-jobs.json"

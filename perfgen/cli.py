@@ -237,19 +237,27 @@ def diff(old: Path, new: Path, fmt: str) -> None:
 
 @main.command()
 @click.option("-o", "--output", "target", default=None, type=click.Path(path_type=Path), help="写入文件（默认输出到屏幕）")
-def schema(target: Path | None) -> None:
+@click.option("--layout", "reference", default=None, help="只针对一个版式：版式名称或版式目录（默认：所有内置版式）")
+def schema(target: Path | None, reference: str | None) -> None:
     """输出规格文件的 JSON Schema（编辑器据此提示和检查）。"""
     import json
 
+    from .errors import Position
+    from .layout import find_layout
     from .spec import json_schema
 
+    try:
+        layout = find_layout(reference, Path.cwd(), Position("--layout")) if reference else None
+    except PerfgenError as exc:
+        _print_findings(exc.findings)
+        sys.exit(EXIT_INPUT)
     if target is None:
-        click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(json_schema(layout), ensure_ascii=False, indent=2))
         return
     from .scaffold import write_schema
 
     try:
-        write_schema(target)
+        write_schema(target, layout)
     except OSError as exc:
         click.echo(f"{target}: 错误 W001 无法写入（{exc.strerror}）：请检查路径和权限。", err=True)
         sys.exit(EXIT_INPUT)

@@ -531,7 +531,7 @@ class _Reader:
             fmt = self.numbering(body.get("numbering"), (*loc, "numbering"))
             return ListType(item, fmt) if kind == "list" else SectionsType(item, fmt)
         if kind == "block":
-            return self.block_body(body, loc, label)
+            return self.block_body(body, loc, label, checked=True)
         if kind == "checkpoints":
             points = body.get("points")
             if not isinstance(points, list) or not points:
@@ -580,8 +580,9 @@ class _Reader:
             self.blocks[name] = block
         return block
 
-    def block_body(self, body: dict, loc: tuple, label: str, kind: str = "") -> BlockType | None:
-        self._check_keys(body, loc, ("fields", "name", "scalar", "type"))
+    def block_body(self, body: dict, loc: tuple, label: str, kind: str = "", *, checked: bool = False) -> BlockType | None:
+        if not checked:  # a field's own keys were checked with the field
+            self._check_keys(body, loc, ("fields", "name", "scalar"))
         fields = self.fields(body.get("fields") or {}, (*loc, "fields"))
         labels = {f.label for f in fields}
         name_field = body.get("name", "名称" if "名称" in labels else None)
@@ -792,14 +793,20 @@ class _Reader:
         specials = (*TABLE_NAMES, *ITEM_NAMES, *((*ROW_NAMES, *parts) if row_kind == "indicator" else ()))
         if "{" in text:
             template = self.template(text, (*loc, "value"))
+            scope = "spec"
             if template is not None:
                 self.check_template(template, chain, (*loc, "value"), item=True, extra=specials)
-            return Column(name, title or parse_template(name), template, width=width, merge=merge)
+                order = ("spec", "item", "level1", "level2", "row")  # a text merges over what all its parts share
+                for reference in template.references():
+                    names = tuple(p for p in reference.path if isinstance(p, str))
+                    inner = self._special_scope(names[0]) if len(names) == 1 and names[0] in specials else self.column_field(names, chain, row_kind)[1] or "row"
+                    scope = max(scope, inner, key=order.index)
+            return Column(name, title or parse_template(name), template, width=width, merge=merge, scope=scope)
         path = tuple(text.split("."))
         if len(path) == 1 and path[0] in specials:
             part = self.indicator_spec_done.part(path[0]) if row_kind == "indicator" else None
             kind = "value" if part is not None and part.neutral == "number" else "text"  # a number, never summed
-            scope = {"一级": "level1", "二级": "level2"}.get(path[0], "item" if path[0] == "序号" else "row")
+            scope = self._special_scope(path[0])
             return Column(name, title or parse_template(name), Reference(path, text), width=width, merge=merge, kind=kind, scope=scope)
         found, scope = self.column_field(path, chain, row_kind)
         if found is None:
@@ -810,6 +817,10 @@ class _Reader:
             self.error((*loc, "value"), f"「{text}」是 {found.type.name}，不能放进一格：请改用它的某个字段")
             return None
         return Column(name, title or parse_template(name), Reference(path, text), width=width, merge=merge, kind=found.type.kind, field=found, scope=scope)
+
+    @staticmethod
+    def _special_scope(name: str) -> str:
+        return {"一级": "level1", "二级": "level2", "序号": "item"}.get(name, "row")
 
     def column_field(self, path: tuple, chain: list[BlockType], row_kind: str) -> tuple[Field | None, str]:
         """The field a column's value names, and its scope: looked up in the row's indicator,

@@ -138,7 +138,7 @@ _PROBLEMS = [  # (words in the parser's message, what to tell the user); first m
     ("mapping values are not allowed", "这里不能出现冒号「: 」：文字中含有「: 」时请给整段文字加引号，或检查缩进。"),
     ("could not find expected ':'", "缺少冒号「:」：每个键后面要有「: 」，或检查上一行的引号是否配对。"),
     ("expected ',' or ']'", "方括号「[ ]」没有配对：请补上「]」，或把列表改成每项一行「- 」的写法。"),
-    ("expected ',' or '}'", "花括号「{ }」没有配对：请补上「}」，或改成每项一行的写法。"),
+    ("expected ',' or '}'", "花括号「{ }」没有配对，或花括号里的文字含有「: 」：请补上「}」，给含「: 」的文字加引号，或改成每项一行的写法。"),
     ("expected '-' indicator", "列表中混入了「键: 值」：同一层要么都以「- 」开头，要么都是「键: 值」，请检查缩进。"),
     ("duplicate anchor", "锚点名称重复：请改用不同的锚点名称。"),
     ("undefined alias", "引用了未定义的锚点（*名称）：请检查拼写。"),

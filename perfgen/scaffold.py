@@ -92,12 +92,13 @@ def _validate(values: dict[str, Any]) -> None:
         raise ScaffoldError.single(Position("perfgen new"), "N002", "；".join(problems) + "。")
 
 
-def write_schema(path: Path) -> None:
-    """Write the spec's JSON Schema (for editors: completion and inline errors) to `path`."""
+def write_schema(path: Path, layout: Any = None) -> None:
+    """Write the JSON Schema of a spec (of `layout`, else of any built-in layout) to `path`, for
+    editors: completion and inline errors."""
     from .spec import json_schema
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(json_schema(layout), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 class YamlScalarExtension(Extension):

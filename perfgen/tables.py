@@ -109,7 +109,7 @@ def build_table(computed: Computed, spec: TableSpec, label: str = "") -> Table:
     for c, (column, _) in enumerate(expanded):
         if column.merge:
             _merge_column(column, contexts, rows, c)
-    total = _total(computed, spec, columns, rows) if spec.total else None
+    total = _total(computed, spec, columns, rows, contexts) if spec.total else None
     places = computed.layout.money.places
     if places is None:
         written = [max(0, -cell.number.as_tuple().exponent) for row in rows for cell, column in zip(row, columns, strict=True) if column.kind == "money" and isinstance(cell.number, Decimal)]
@@ -261,14 +261,22 @@ def _group(scope: str, context: _Context) -> tuple:
     return ("row", context.row_number)
 
 
-def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows: list[list[Cell]]) -> list[Cell]:
-    """The 合计 row: amounts, counts and numbers summed (Decimal), the label in the first column."""
+def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows: list[list[Cell]], contexts: list[_Context]) -> list[Cell]:
+    """The 合计 row: amounts and counts summed (Decimal), each item's once however many rows it
+    spans; the label in the first column."""
     cells = []
+    scopes = [column.scope for column in spec.columns for _ in _expand(column, computed)]
     for c, column in enumerate(columns):
-        numbers = [row[c].number for row in rows if row[c].number is not None]
-        if column.kind in ("money", "count", "number") and numbers:
+        seen: set[tuple] = set()
+        numbers = []
+        for row, context in zip(rows, contexts, strict=True):
+            group = _group(scopes[c], context) if scopes[c] in ("spec", "item") else ("row", id(row))
+            if row[c].number is not None and group not in seen:
+                seen.add(group)
+                numbers.append(row[c].number)
+        if column.kind in ("money", "count") and numbers:
             total = sum(numbers, 0 if column.kind == "count" else Decimal(0))
-            cells.append(Cell(computed.layout.money.show(total) if column.kind == "money" else format(total, "f") if isinstance(total, Decimal) else str(total), total))
+            cells.append(Cell(computed.layout.money.show(total) if column.kind == "money" else str(total), total))
         else:
             cells.append(Cell(""))
     cells[0] = Cell(spec.total.label.render(lambda r: lookup(r.path, _Context(computed.values), computed).text))

@@ -223,3 +223,33 @@ def test_a_layout_may_set_a_rule_level(tmp_path):
     no_satisfaction = "      满意度指标:\n        服务对象满意度指标:\n          - 生产主体满意度: ≥90%\n            权重: 10\n"
     found = spec_with(tmp_path, no_satisfaction, "")
     assert "C103" not in {f.code for f in found}  # layout.yaml: rules: {C103: 关闭}
+
+
+def as_an_editor_reads_it(data):
+    """YAML as yaml-language-server reads it: a date such as 2024-03-15 is a string."""
+    import datetime
+
+    if isinstance(data, dict):
+        return {k: as_an_editor_reads_it(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [as_an_editor_reads_it(v) for v in data]
+    return data.isoformat() if isinstance(data, datetime.date) else data
+
+
+def test_the_layouts_schema_knows_its_declared_keys():
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from perfgen.layout import load_layout
+    from perfgen.spec import json_schema
+
+    schema = json_schema(load_layout(LAYOUT))
+    validator = jsonschema.Draft202012Validator(schema)
+    data = as_an_editor_reads_it(YAML(typ="safe", pure=True).load(SPEC_TEXT))
+    assert not list(validator.iter_errors(data))
+    assert schema["properties"]["部门职责"]["description"] == "部门职能职责概述（60 字以内）"
+    assert schema["properties"]["单位性质"]["enum"] == ["行政单位", "事业单位", "行政"]
+    data["项目"][0]["项目期限"] = 3  # a misspelt item key
+    data["联系人"]["手机"] = "1"  # a key a nested block does not declare
+    errors = {tuple(e.absolute_path) for e in validator.iter_errors(data)}
+    assert {("项目", 0), ("联系人",)} <= errors

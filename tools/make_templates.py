@@ -500,31 +500,39 @@ APPENDIX_STYLES = {"text": "表格文字", "money": "表格数字", "count": "�
 
 def appendix(spec):
     """An appendix template: label, title, department line, then the table `t` (a
-    perfgen.tables.Table) with one column per declared column, each addressed by its name;
-    an `each` column repeats with docxtpl's {%tc for %}."""
+    perfgen.tables.Table) as `declared_table` lays it out."""
     doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年{{ t.编号 }}{{ t.标题 }}")
     landscape(doc)
     para(doc, "{{ t.编号 }}", "附表编号")
     para(doc, "{{ t.标题 }}", "表格标题")
     para(doc, "{{ doc.部门 }}　{{ doc.年度 }}年度　{{ t.单位 }}", "表格副标题")
+    declared_table(doc, spec, "t")
+    return doc
+
+
+def declared_table(doc, spec, t_name: str, width_mm: float = TEXT_WIDTH_LANDSCAPE_MM):
+    """A table declared in layout.yaml, with one column per declared column, each cell addressing
+    its column by name (`row["项目名称"]`); an `each` column repeats with docxtpl's {%tc for %};
+    the 合计 row above or below the rows, as declared. `t_name` is how the template reaches the
+    table (`t` in an appendix, `tables.申报表` in a main document)."""
     spans = [3 if column.each else 1 for column in spec.columns]  # {%tc for %} | repeated cell | {%tc endfor %}
-    unit = TEXT_WIDTH_LANDSCAPE_MM / sum(column.width * n for column, n in zip(spec.columns, spans, strict=True))
+    unit = width_mm / sum(column.width * n for column, n in zip(spec.columns, spans, strict=True))
     widths = [column.width * unit for column, n in zip(spec.columns, spans, strict=True) for _ in range(n)]
     t = table(doc, widths, 7 if spec.total else 4)
     header_rows(t, 1)
     top = bool(spec.total and spec.total.top)  # the 合计 row above the rows (rows 1–3), else below (4–6)
     body, total = (4, 1) if top else (1, 4)
-    loop_row(t, body, "{%tr for row in t.行 %}")
+    loop_row(t, body, f"{{%tr for row in {t_name}.行 %}}")
     loop_row(t, body + 2, "{%tr endfor %}")
     if spec.total:
-        loop_row(t, total, "{%tr if t.合计 %}")
+        loop_row(t, total, f"{{%tr if {t_name}.合计 %}}")
         loop_row(t, total + 2, "{%tr endif %}")
     c = 0
     for column in spec.columns:
         name = column.name
         style = APPENDIX_STYLES[column.kind] if column.kind != "text" or column.width < 20 else "表格正文"
         if column.each:
-            for r, items in ((0, f't.列["{name}"]'), (body + 1, f'row["{name}"]'), *(((total + 1, f't.合计["{name}"]'),) if spec.total else ())):
+            for r, items in ((0, f'{t_name}.列["{name}"]'), (body + 1, f'row["{name}"]'), *(((total + 1, f'{t_name}.合计["{name}"]'),) if spec.total else ())):
                 cell(t, r, c, f"{{%tc for item in {items} %}}")
                 cell(t, r, c + 1, "{{ item }}", style="表格文字")
                 cell(t, r, c + 2, "{%tc endfor %}")
@@ -534,8 +542,79 @@ def appendix(spec):
         shown = f'{{{{ row["{name}"] }}}}'
         cell(t, body + 1, c, f'{{% vmerge row["{name}"].merge %}}{shown}' if column.merge else shown, style=style)
         if spec.total:
-            cell(t, total + 1, c, f'{{{{ t.合计["{name}"] }}}}', style=APPENDIX_STYLES[column.kind])
+            cell(t, total + 1, c, f'{{{{ {t_name}.合计["{name}"] }}}}', style=APPENDIX_STYLES[column.kind])
         c += 1
+    return t
+
+
+# ---------------------------------------------------------------------------------------------
+# 全国-项目支出: 项目支出绩效目标申报表 (财预〔2015〕88号), 中期 / 年度 side by side (六安 2024)
+
+NATIONAL_WIDTHS = [20, 16, 20, 28, 18, 16, 22, 16]  # label, 一级, 二级 三级 指标值 (中期), 二级 三级 指标值 (年度)
+
+
+def national_project():
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年项目支出绩效目标申报表")
+    tag(doc, "{%p for p in doc.项目 %}")
+    tag(doc, "{%p if loop.first %}")
+    para(doc, "项目支出绩效目标申报表", "表格标题")
+    tag(doc, "{%p else %}")
+    para(doc, "项目支出绩效目标申报表", "表格标题", page_break=True)
+    tag(doc, "{%p endif %}")
+    para(doc, "（{{ doc.年度 }}年度）", "表格副标题")
+    t = table(doc, NATIONAL_WIDTHS, 13)
+    cell(t, 0, 0, "项目责任人（签字）：", to=(0, 3), style="表格正文")
+    cell(t, 0, 4, "单位（盖章）：", to=(0, 7), style="表格正文")
+    no_borders(t.rows[0])
+    cell(t, 1, 0, "项目名称")
+    cell(t, 1, 1, "{{ p.名称 }}", to=(1, 7), style="表格正文")
+    cell(t, 2, 0, "主管部门及代码")
+    cell(t, 2, 1, "{% if p.主管部门代码 %}[{{ p.主管部门代码 }}]{% endif %}{{ p.主管部门 }}", to=(2, 3))
+    cell(t, 2, 4, "实施单位")
+    cell(t, 2, 5, "{{ p.实施单位 }}", to=(2, 7))
+    cell(t, 3, 0, "项目属性")
+    cell(t, 3, 1, "{{ p.项目属性 }}", to=(3, 3))
+    cell(t, 3, 4, "项目期")
+    cell(t, 3, 5, "{{ p.项目期 }}", to=(3, 7))
+    cell(t, 4, 0, "项目资金（万元）", to=(6, 0))
+    for r, (label, middle, annual) in enumerate(
+        (("资金总额：", "中期资金.资金总额", "年度资金总额"), ("其中：财政拨款", "中期资金.财政拨款", "财政拨款"), ("其他资金", "中期资金.其他资金", "其他资金")), 4
+    ):
+        cell(t, r, 1, ("中期" if r == 4 else "") + label, to=(r, 2))
+        cell(t, r, 3, f"{{{{ p.{middle} }}}}", style="表格数字")
+        cell(t, r, 4, ("年度" if r == 4 else "") + label, to=(r, 5))
+        cell(t, r, 6, f"{{{{ p.{annual} }}}}", to=(r, 7), style="表格数字")
+    cell(t, 7, 0, "总体目标", to=(8, 0))
+    cell(t, 7, 1, "中期目标（{{ doc.年度 }}年—{{ p.中期末年 }}年）", to=(7, 4))
+    cell(t, 7, 5, "年度目标", to=(7, 7))
+    cell(t, 8, 1, "{{ p.中期目标 }}", to=(8, 4), style="表格正文")
+    cell(t, 8, 5, "{{ p.年度目标 }}", to=(8, 7), style="表格正文")
+    cell(t, 9, 0, '{% vmerge "restart" %}绩效指标')
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "指标值", "二级指标", "三级指标", "指标值"], 1):
+        cell(t, 9, c, label)
+    loop_row(t, 10, "{%tr for row in p.绩效指标 %}")
+    cells = [
+        '{% vmerge "continue" %}', "{% vmerge row.一级.merge %}{{ row.一级 }}", "{% vmerge row.二级.merge %}{{ row.二级 }}", "{{ row.名称 }}",
+        "{{ row.中期指标值 }}", "{% vmerge row.二级.merge %}{{ row.二级 }}", "{{ row.名称 }}", "{{ row.指标值 }}",
+    ]  # fmt: skip
+    for c, text in enumerate(cells):
+        cell(t, 11, c, text, style="表格正文" if c in (3, 6) else "表格文字")
+    loop_row(t, 12, "{%tr endfor %}")
+    tag(doc, "{%p endfor %}")
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# 一体化-项目: the whole 部门 in the declared table 申报表 (井研 2023), landscape
+
+
+def yitihua_project():
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年度部门预算项目绩效目标申报表")
+    landscape(doc)
+    para(doc, "部门预算项目绩效目标申报表（{{ doc.年度 }}年度）", "表格标题")
+    unit = para(doc, "{{ tables.申报表.单位 }}", "表格正文")
+    unit.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    declared_table(doc, read_layout(ROOT / "templates" / "yitihua-project").tables["申报表"], "tables.申报表")
     return doc
 
 
@@ -644,6 +723,8 @@ TEMPLATES = {
     },
     "templates/hebei-2022": {"template.docx": hebei_2022, "project.docx": project_only(hebei_2022_project), **appendices("templates/hebei-2022")},
     "templates/henan-department": {"template.docx": henan_department, **appendices("templates/henan-department")},
+    "templates/national-project": {"template.docx": national_project, **appendices("templates/national-project")},
+    "templates/yitihua-project": {"template.docx": yitihua_project, **appendices("templates/yitihua-project")},
     "tests/layouts/every-field": {"template.docx": every_field, **appendices("tests/layouts/every-field")},
 }
 
