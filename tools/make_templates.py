@@ -550,7 +550,7 @@ def declared_table(doc, spec, t_name: str, width_mm: float = TEXT_WIDTH_LANDSCAP
 # ---------------------------------------------------------------------------------------------
 # 全国-项目支出: 项目支出绩效目标申报表 (财预〔2015〕88号), 中期 / 年度 side by side (六安 2024)
 
-NATIONAL_WIDTHS = [20, 16, 20, 28, 18, 16, 22, 16]  # label, 一级, 二级 三级 指标值 (中期), 二级 三级 指标值 (年度)
+NATIONAL_WIDTHS = [22, 13, 20, 24, 18, 20, 22, 17]  # label, 一级, 二级 三级 指标值 (中期), 二级 三级 指标值 (年度)
 
 
 def national_project():
