@@ -15,13 +15,13 @@ from decimal import Decimal
 
 from .derive import Computed, change_rate
 from .errors import Finding, Severity
-from .fieldtypes import CheckpointsType, ChoiceType, MoneyType, PercentType, TextType, amount_text, closest
+from .fieldtypes import BlockType, CheckpointsType, ChoiceType, ListType, MoneyType, PercentType, TextType, amount_text, closest
 from .frameworks import frameworks
 from .indicators import COMPARATORS, parse_value, rows, value_loc
 from .load import PathKey, Source
 from .model import ChangeRate, Indicator, Tree, ValueParts
 from .tables import build_table
-from .walk import Found, fields, item_lists, trees
+from .walk import Found, fields
 
 
 def run_checks(computed: Computed, source: Source) -> list[Finding]:
@@ -44,12 +44,12 @@ def _warning(source: Source, loc: PathKey, code: str, message: str) -> Finding:
     return Finding(source.position(loc), code, message, Severity.WARNING)
 
 
-def _declared(computed: Computed) -> Iterator[Found]:
-    return fields(computed.layout.root, computed.spec.values)
+def _declared(computed: Computed) -> tuple[Found, ...]:
+    return computed.written
 
 
-def _trees(computed: Computed) -> Iterator[Found]:
-    return trees(computed.layout.root, computed.spec.values)
+def _trees(computed: Computed) -> tuple[Found, ...]:
+    return computed.trees
 
 
 def _owner(found: Found) -> str:
@@ -311,7 +311,7 @@ def _rounding_message(money: MoneyType, parts: list[Decimal], total: Decimal, la
 def duplicates(computed: Computed, source: Source) -> Iterator[Finding]:
     """Two items of one kind with the same name, or the same code, are a copy-paste mistake."""
     seen: dict[tuple[str, str, str], PathKey] = {}
-    for found in item_lists(computed.layout.root, computed.spec.values):
+    for found in (f for f in computed.written if isinstance(f.field.type, ListType) and isinstance(f.field.type.item, BlockType)):
         block = found.field.type.item
         codes = [f for f in block.fields if f.role == "code"]
         for i, item in enumerate(found.value):

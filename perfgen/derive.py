@@ -11,6 +11,7 @@ shows these values in the layout's style; `tables` builds the 附表 from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from .indicators import Parsed, parse_value
 from .layout import Layout
 from .model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
 from .numbering import item_number
+from .walk import Found, fields
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,16 @@ class Computed:
     stated: tuple[Stated, ...]
     unresolved: tuple[Unresolved, ...]
 
+    @cached_property
+    def written(self) -> tuple[Found, ...]:
+        """Every declared field the spec writes, with its place, walked once (`walk.fields`)."""
+        return tuple(fields(self.layout.root, self.spec.values))
+
+    @cached_property
+    def trees(self) -> tuple[Found, ...]:
+        """Every indicator tree the spec writes."""
+        return tuple(found for found in self.written if isinstance(found.field.type, IndicatorsType) and isinstance(found.value, Tree))
+
 
 def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
     """`spec` resolved; with `defaults=False` a field left out stays empty (what was written,
@@ -82,7 +94,7 @@ def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
     }  # fmt: skip
     computer = _Computer(spec, layout, framework, defaults)
     root = _Scope(computer, layout.root, Values({**core, **spec.values}), None, (), None, None)
-    values = Values({f.label: root.value(f.label) for f in layout.root.fields})
+    values = root.resolved()
     return Computed(spec, layout, framework, values, tuple(computer.stated), tuple(computer.unresolved))
 
 
@@ -136,15 +148,14 @@ class _Scope:
         if isinstance(kind, IndicatorsType):
             return tuple(_rows(self, f.label, raw or Tree()))
         if isinstance(kind, ListType) and isinstance(kind.item, BlockType):
-            return tuple(Item(kind.item.name_of(v := Values({g.label: c.value(g.label) for g in kind.item.fields})), v) for c in self.children(f.label))
+            return tuple(child.item() for child in self.children(f.label))
         if isinstance(kind, BlockType) and isinstance(raw, Values):
-            child = _Scope(self.computer, kind, raw, self, (*self.loc, f.label), None, None)
-            return Values({g.label: child.value(g.label) for g in kind.fields})
+            return _Scope(self.computer, kind, raw, self, (*self.loc, f.label), None, None).resolved()
         if isinstance(kind, SectionsType) and isinstance(kind.item, BlockType):
             out = []
             for section in raw or ():
                 child = _Scope(self.computer, kind.item, section.value, self, (*self.loc, f.label, section.title), None, None)
-                out.append(Section(section.title, Values({g.label: child.value(g.label) for g in kind.item.fields})))
+                out.append(Section(section.title, child.resolved()))
             return tuple(out)
         return raw
 
@@ -155,6 +166,14 @@ class _Scope:
             if f.required:
                 self.computer.unresolved.append(Unresolved(self.loc, f, str(exc), self.block.scalar))
             return None
+
+    def resolved(self) -> Values:
+        """Every field of this scope, resolved."""
+        return Values({f.label: self.value(f.label) for f in self.block.fields})
+
+    def item(self) -> Item:
+        values = self.resolved()
+        return Item(self.block.name_of(values), values)
 
     def children(self, label: str) -> list[_Scope]:
         """One scope per element of the list field `label` of this scope."""
@@ -212,7 +231,7 @@ class _Scope:
             target = children[position - 1]
             rest = path[2:]
             if not rest:
-                return target.block.name_of(Values({g.label: target.value(g.label) for g in target.block.fields}))
+                return target.item().name
             f, value = target.block.field(rest[0]), target.value(rest[0])
             path = rest
         else:

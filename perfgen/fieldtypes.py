@@ -497,10 +497,6 @@ class FlagType(FieldType):
 # Composite types
 
 
-def _ordinal(n: int) -> str:
-    return f"第 {n + 1} 项"
-
-
 class ListType(FieldType):
     """A list written one element a line (「- …」), numbered by the layout's `numbering`."""
 

@@ -528,6 +528,8 @@ class _Reader:
             item = self.element(body, loc, label)
             if item is None:
                 return None
+            if kind == "sections" and isinstance(item, BlockType) and item.field("标题") is not None:
+                self.error(loc, f"「{label}」的每一项以它的键为「标题」，块里不能再有「标题」字段")
             fmt = self.numbering(body.get("numbering"), (*loc, "numbering"))
             return ListType(item, fmt) if kind == "list" else SectionsType(item, fmt)
         if kind == "block":
@@ -585,6 +587,8 @@ class _Reader:
             self._check_keys(body, loc, ("fields", "name", "scalar"))
         fields = self.fields(body.get("fields") or {}, (*loc, "fields"))
         labels = {f.label for f in fields}
+        if "序号" in labels:  # a template reads an item's number as 序号
+            self.error((*loc, "fields", "序号"), "「序号」由 perfgen 按编号格式生成，不能声明为字段（模板里用 p.序号）", key=True)
         name_field = body.get("name", "名称" if "名称" in labels else None)
         if name_field is not None and name_field not in labels:
             self.error((*loc, "name"), f"name「{name_field}」不是这个块的字段（有：{'、'.join(labels)}）")
@@ -655,7 +659,10 @@ class _Reader:
         if name is None:
             return None
         element = list_field.type.item
-        self.check_template(name, [element, root] if isinstance(element, BlockType) else [root], (*loc, "name"), item=True)
+        if not isinstance(element, BlockType):
+            self.error((*loc, "from"), f"from「{source}」的每一项应是有字段的块（例如 of: 任务），而不是{element.name}")
+            return None
+        self.check_template(name, [element, root], (*loc, "name"), item=True)
         return Generated(str(data.get("level1", "")), str(data.get("level2", "")), source, name, self.text(data.get("value", ""), (*loc, "value")), into)
 
     # -- references in formulas and templates

@@ -212,7 +212,7 @@ def _where(template_path: Path, exc: Exception) -> str:
     lines = [line.strip() for line in getattr(exc, "docx_context", []) if line.strip()]
     if lines:
         return f"，出错位置附近的内容：「{' '.join(lines)[:120]}」"
-    names = re.findall(r"'([A-Za-z_][A-Za-z0-9_]*)'", str(exc))
+    names = [name for name in re.findall(r"'(\w+)'", str(exc)) if name not in ("dict", "object", "Node")]
     for place, text in _places(template_path):
         if any(name in text for name in names):
             return f"，位置：{place}「{text[:80]}」"

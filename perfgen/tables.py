@@ -65,7 +65,6 @@ class Table:
             "列": _by_name(self.columns, [c.title for c in self.columns]),
             "行": [self.row_context(row) for row in self.rows],
             "合计": self.row_context(self.total) if self.total else None,
-            "合计在上": self.total_top,
         })  # fmt: skip
 
     def row_context(self, row: list[Cell]) -> dict[str, Any]:

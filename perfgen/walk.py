@@ -1,5 +1,5 @@
-"""Walking a spec by its layout's declaration: every declared field with its value and location,
-and every indicator tree — the one traversal that checks, diff and rollover share."""
+"""Walking a spec by its layout's declaration: every declared field with its value and location —
+the one traversal the checks share (`derive.Computed.written`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .fieldtypes import BlockType, Field, IndicatorsType, ListType, SectionsType
-from .model import Item, Tree, Values
+from .fieldtypes import BlockType, Field, ListType, SectionsType
+from .model import Item, Values
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,3 @@ def fields(block: BlockType, values: Values, loc: tuple = (), item: Item | None 
                 yield from fields(kind.item, section.value, (*here, section.title), item, list_label)
         elif isinstance(kind, BlockType) and isinstance(value, Values):
             yield from fields(kind, value, here, item, list_label)
-
-
-def trees(block: BlockType, values: Values) -> Iterator[Found]:
-    """Every indicator tree in the spec, with the item that owns it."""
-    for found in fields(block, values):
-        if isinstance(found.field.type, IndicatorsType) and isinstance(found.value, Tree):
-            yield found
-
-
-def item_lists(block: BlockType, values: Values) -> Iterator[Found]:
-    """Every list of items (项目, 专项资金, 年度主要任务 …)."""
-    for found in fields(block, values):
-        if isinstance(found.field.type, ListType) and isinstance(found.field.type.item, BlockType):
-            yield found
