@@ -10,13 +10,13 @@ workbook stores numbers, never re-parsed display text, and the 合计 row sums D
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from .derive import Computed, Row
-from .fieldtypes import BlockType
+from .fieldtypes import BlockType, ListType
 from .formula import Template
 from .layout import Column, TableSpec
 from .model import Item, Values
@@ -88,23 +88,24 @@ def _by_name(columns: list[TableColumn], cells: list[Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _Context:
-    """One row's sources: the spec, its item (the list it is in, its number), its indicator row."""
+    """One row's sources: its item (and the item's number), its indicator row."""
 
-    spec: Values
     item: Item | None = None
-    block: BlockType | None = None
-    list_label: str = ""
     number: str = ""
     row: Row | None = None
     row_number: int = 0
     item_key: int = -1  # which item, for merges
 
 
+Getter = Callable[[_Context], Cell]
+
+
 def build_table(computed: Computed, spec: TableSpec, label: str = "") -> Table:
     expanded = [(column, c) for column in spec.columns for c in _expand(column, computed)]
     columns = [c for _, c in expanded]
     contexts = list(_contexts(computed, spec))
-    rows = [[cell for column in spec.columns for cell in _cells(column, context, computed)] for context in contexts]
+    cells = [_column_cells(column, computed, spec) for column in spec.columns]
+    rows = [[cell for column_cells in cells for cell in column_cells(context)] for context in contexts]
     for c, (column, _) in enumerate(expanded):
         if column.merge:
             _merge_column(column, contexts, rows, c)
@@ -137,85 +138,116 @@ def _expand(column: Column, computed: Computed) -> list[TableColumn]:
     return [TableColumn(column.name, column.title.render(lambda r: ""), column.kind, column.width)]
 
 
+def _item_list(computed: Computed, spec: TableSpec) -> tuple[BlockType | None, str]:
+    """The block of the items a table's rows belong to, and their list's label (none for the
+    spec's own indicator tree)."""
+    first = computed.layout.root.field(spec.rows[0])
+    return (first.type.item, first.label) if isinstance(first.type, ListType) else (None, "")
+
+
 def _contexts(computed: Computed, spec: TableSpec) -> Iterator[_Context]:
-    layout, values = computed.layout, computed.values
-    first = layout.root.field(spec.rows[0])
-    if len(spec.rows) == 1 and first.type.name == "indicators":
-        for n, row in enumerate(values[first.label] or (), 1):
-            yield _Context(values, row=row, row_number=n)
+    values = computed.values
+    block, label = _item_list(computed, spec)
+    if block is None:
+        for n, row in enumerate(values[spec.rows[0]] or (), 1):
+            yield _Context(row=row, row_number=n)
         return
-    kind = first.type
+    numbering = computed.layout.root.field(label).type.numbering
     n = 0
-    for i, item in enumerate(values[first.label] or ()):
-        number = item_number(kind.numbering, i + 1) if kind.numbering else str(i + 1)
+    for i, item in enumerate(values[label] or ()):
+        number = item_number(numbering, i + 1) if numbering else str(i + 1)
         if len(spec.rows) == 1:
             n += 1
-            yield _Context(values, item, kind.item, first.label, number, row_number=n, item_key=i)
+            yield _Context(item, number, row_number=n, item_key=i)
             continue
         for row in item.values.get(spec.rows[1]) or ():
             n += 1
-            yield _Context(values, item, kind.item, first.label, number, row, n, i)
+            yield _Context(item, number, row, n, i)
 
 
-def _cells(column: Column, context: _Context, computed: Computed) -> list[Cell]:
+def _column_cells(column: Column, computed: Computed, spec: TableSpec) -> Callable[[_Context], list[Cell]]:
+    """How a column's cells are made from a row, worked out once per table."""
     if column.each == "一级":
-        trees = [f.label for f in context.block.fields if f.type.name == "indicators"] if context.block else []
-        rows = [r for label in trees for r in context.item.values.get(label) or () if not r.placeholder]
-        return [Cell(str(n), n) for n in (sum(r.canonical1 == name for r in rows) for name in computed.framework.level1_names())]
+        names = computed.framework.level1_names()
+        block, _ = _item_list(computed, spec)
+        trees = [f.label for f in block.fields if f.type.name == "indicators"]
+
+        def counts(context: _Context) -> list[Cell]:
+            rows = [r for label in trees for r in context.item.values.get(label) or () if not r.placeholder]
+            return [Cell(str(n), n) for n in (sum(r.canonical1 == name for r in rows) for name in names)]
+
+        return counts
     if column.each:
-        points = context.item.values.get(column.field.label) if context.item else None
-        kind = column.field.type
-        return [_typed(kind.of, (points or {}).get(p)) for p in kind.points]
+        kind, label = column.field.type, column.field.label
+        return lambda context: [_typed(kind.of, (context.item.values.get(label) or {}).get(p)) for p in kind.points]
     if isinstance(column.value, Template):
-        return [Cell(column.value.render(lambda r: lookup(r.path, context, computed).text))]
-    return [lookup(column.value.path, context, computed)]
+        template = column.value
+        getters = {r.text: getter(r.path, computed, spec) for r in template.references()}
+        return lambda context: [Cell(template.render(lambda r: getters[r.text](context).text))]
+    one = getter(column.value.path, computed, spec)
+    return lambda context: [one(context)]
 
 
-def lookup(path: tuple, context: _Context, computed: Computed) -> Cell:
-    """The cell for `path` in a row: a name every row has (行号, 序号, 一级, 二级, 名称, 指标值, a
-    value part), else the field found first in the row's indicator, its item, then the spec."""
-    layout, row, first = computed.layout, context.row, path[0]
+def getter(path: tuple, computed: Computed, spec: TableSpec | None) -> Getter:
+    """The cell `path` names in a row of `spec` (None: the spec alone, e.g. a 合计 label): a name
+    every row has (行号, 序号, 一级, 二级, 名称, 指标值, a value part), else the field found first
+    in the row's indicator, its item, then the spec."""
+    layout, first = computed.layout, path[0]
+    block, list_label = _item_list(computed, spec) if spec is not None else (None, "")
+    indicator_rows = spec is not None and (len(spec.rows) == 2 or block is None)
     if len(path) == 1:
         if first == "行号":
-            return Cell(str(context.row_number), context.row_number)
-        if first == "序号" and context.item is not None:
-            return Cell(context.number)
-        if row is not None:
+            return lambda c: Cell(str(c.row_number), c.row_number)
+        if first == "序号" and block is not None:
+            return lambda c: Cell(c.number)
+        if indicator_rows:
             part = layout.indicators.part(first)  # a value part may take a name such as 指标值
             if part is not None:
-                text = part_text(part, row.value, row.written)
-                return Cell(text, Decimal(text) if part.neutral == "number" and _numeric(text) else None)
-            special = {"一级": row.level1, "二级": row.level2, "名称": row.name, "指标值": row.value.text}
+                return lambda c: _part_cell(part, c.row)
+            special = {"一级": "level1", "二级": "level2", "名称": "name"}
             if first in special:
-                return Cell(special[first])
+                attribute = special[first]
+                return lambda c: Cell(getattr(c.row, attribute))
+            if first == "指标值":
+                return lambda c: Cell(c.row.value.text)
             found = layout.indicators.block.field(first)
             if found is not None:
-                return _typed(found.type, row.values.get(first))
-    if context.item is not None and context.block is not None:
-        inner = path[1:] if len(path) > 1 and first == context.list_label else path
-        found = _walk(context.block, context.item.values, inner)
-        if found is not None:
-            return _typed(*found)
-    found = _walk(layout.root, context.spec, path)
-    return _typed(*found) if found is not None else Cell("")
+                kind = found.type
+                return lambda c: _typed(kind, c.row.values.get(first))
+    if block is not None:
+        inner = path[1:] if len(path) > 1 and first == list_label else path
+        kind = _type_at(block, inner)
+        if kind is not None:
+            return lambda c: _typed(kind, _value_at(c.item.values, inner))
+    kind = _type_at(layout.root, path)
+    cell = _typed(kind, _value_at(computed.values, path)) if kind is not None else Cell("")
+    return lambda c: cell
+
+
+def _part_cell(part, row: Row) -> Cell:
+    text = part_text(part, row.value, row.written)
+    return Cell(text, Decimal(text) if part.neutral == "number" and _numeric(text) else None)
 
 
 def _numeric(text: str) -> bool:
     return bool(re.fullmatch(r"[+-]?\d+(\.\d+)?", text))
 
 
-def _walk(block: BlockType, values: Values, path: tuple) -> tuple[Any, Any] | None:
+def _type_at(block: BlockType, path: tuple) -> Any:
+    """The type of the field at `path` below `block` (through nested blocks), or None."""
     f = block.field(path[0])
-    if f is None:
-        return None
-    value: Any = values.get(path[0])
     for part in path[1:]:
-        if not isinstance(f.type, BlockType):
+        if f is None or not isinstance(f.type, BlockType):
             return None
-        f, value = f.type.field(part), value.get(part) if isinstance(value, Values) else None
-        if f is None:
-            return None
-    return f.type, value
+        f = f.type.field(part)
+    return f.type if f is not None else None
+
+
+def _value_at(values: Values, path: tuple) -> Any:
+    value: Any = values
+    for part in path:
+        value = value.get(part) if isinstance(value, Values) else None
+    return value
 
 
 def _typed(kind, value: Any) -> Cell:
@@ -278,5 +310,5 @@ def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows
             cells.append(Cell(computed.layout.money.show(total) if column.kind == "money" else str(total), total))
         else:
             cells.append(Cell(""))
-    cells[0] = Cell(spec.total.label.render(lambda r: lookup(r.path, _Context(computed.values), computed).text))
+    cells[0] = Cell(spec.total.label.render(lambda r: getter(r.path, computed, None)(_Context()).text))
     return cells
