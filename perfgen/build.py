@@ -93,7 +93,7 @@ def check(path: Path) -> Checked:
     try:
         spec, soft = validate_spec(source, layout)
     except SpecError as exc:
-        raise SpecError([*exc.findings, *apply_levels(getattr(exc, "soft", []), *layers)]) from None
+        raise SpecError([*source.findings, *config_problems, *own_problems, *exc.findings, *apply_levels(getattr(exc, "soft", []), *layers)]) from None
     if spec.previous_spec:
         spec = spec.with_previous_year(read_previous(spec.previous_spec, source))
     computed = compute(spec, layout)

@@ -11,45 +11,73 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
-from .derive import Computed, change_rate
+from .derive import Computed, Row, change_rate, resolved
 from .errors import Finding, Severity
-from .fieldtypes import BlockType, CheckpointsType, ChoiceType, ListType, MoneyType, PercentType, TextType, amount_text, closest
+from .fieldtypes import BlockType, CheckpointsType, ChoiceType, IndicatorsType, ListType, MoneyType, PercentType, TextType, amount_text
 from .frameworks import frameworks
-from .indicators import COMPARATORS, parse_value, rows, value_loc
+from .indicators import COMPARATORS
 from .load import PathKey, Source
-from .model import ChangeRate, Indicator, Tree, ValueParts
-from .tables import build_table
+from .model import ChangeRate, Tree, ValueParts
+from .text import closest
 from .walk import Found, fields
 
 
+@dataclass
+class Checking:
+    """One spec being checked: the computed spec, its source (for positions), and the walks the
+    rules share, each made once."""
+
+    computed: Computed
+    source: Source
+
+    @cached_property
+    def written(self) -> tuple[Found, ...]:
+        """Every declared field the spec writes, where it writes it."""
+        return tuple(fields(self.computed.layout.root, self.computed.spec.values, self.source.data))
+
+    @cached_property
+    def resolved(self) -> tuple[Found, ...]:
+        """The same walk over the computed values (formulas and defaults filled in)."""
+        return tuple(fields(self.computed.layout.root, self.computed.values, self.source.data))
+
+    @cached_property
+    def trees(self) -> tuple[Found, ...]:
+        return tuple(found for found in self.written if isinstance(found.field.type, IndicatorsType) and isinstance(found.value, Tree))
+
+    def rows(self) -> Iterator[tuple[Found, Row, PathKey]]:
+        """Every written 三级 of every tree, computed (指标值 parsed, 变动率 derived), with where it is written."""
+        for found in self.trees:
+            for row in resolved(self.computed, found.path) or ():
+                if row.index >= 0:
+                    yield found, row, (*found.loc, row.level1, row.level2, row.index)
+
+    def error(self, loc: PathKey, code: str, message: str, *, key: bool = False) -> Finding:
+        return Finding(self.source.position(loc, key=key), code, message)
+
+    def warning(self, loc: PathKey, code: str, message: str) -> Finding:
+        return Finding(self.source.position(loc), code, message, Severity.WARNING)
+
+    def value_loc(self, loc: PathKey) -> PathKey:
+        """Where the 指标值 of the indicator written at `loc` is: its own key, or the value of the
+        short form's first key."""
+        written = self.source.data
+        for part in loc:
+            written = written[part]
+        return (*loc, "指标值") if "指标值" in written else (*loc, next(iter(written)))
+
+
 def run_checks(computed: Computed, source: Source) -> list[Finding]:
-    findings: list[Finding] = []
+    c = Checking(computed, source)
     rules = (
         indicator_frameworks, group_notes, unresolved_defaults, checkpoints, patterns, text_lengths, stated_totals,
         money_precision, shown_totals, duplicates, coverage, indicator_values, indicator_kinds, weights, previous_year,
         change_rates,
     )  # fmt: skip
-    for rule in rules:
-        findings.extend(rule(computed, source))
-    return findings
-
-
-def _error(source: Source, loc: PathKey, code: str, message: str, *, key: bool = False) -> Finding:
-    return Finding(source.position(loc, key=key), code, message)
-
-
-def _warning(source: Source, loc: PathKey, code: str, message: str) -> Finding:
-    return Finding(source.position(loc), code, message, Severity.WARNING)
-
-
-def _declared(computed: Computed) -> tuple[Found, ...]:
-    return computed.written
-
-
-def _trees(computed: Computed) -> tuple[Found, ...]:
-    return computed.trees
+    return [finding for rule in rules for finding in rule(c)]
 
 
 def _owner(found: Found) -> str:
@@ -61,19 +89,19 @@ def _owner(found: Found) -> str:
 # Indicator trees
 
 
-def indicator_frameworks(computed: Computed, source: Source) -> Iterator[Finding]:
+def indicator_frameworks(c: Checking) -> Iterator[Finding]:
     """Each 一级 belongs to the spec's 指标体系 and each 二级 to its 一级 (aliases accepted)."""
-    name = computed.spec.framework or computed.layout.framework
+    name = c.computed.spec.framework or c.computed.layout.framework
     framework = frameworks().get(name)
     if framework is None:
-        yield _error(source, ("指标体系",), "F001", f"没有名为「{name}」的指标体系：可用的有 {'、'.join(frameworks())}。")
+        yield c.error(("指标体系",), "F001", f"没有名为「{name}」的指标体系：可用的有 {'、'.join(frameworks())}。")
         return
-    for found in _trees(computed):
+    for found in c.trees:
         tree: Tree = found.value
         for level1 in tree.level1s:
             if framework.canonical(level1) not in framework.levels:
-                yield _error(
-                    source, (*found.loc, level1), "F002",
+                yield c.error(
+                    (*found.loc, level1), "F002",
                     f"「{level1}」不是指标体系「{name}」的一级指标{closest(level1, framework.level1_names())}"
                     f"可用的一级指标有：{'、'.join(framework.level1_names())}。",
                     key=True,
@@ -81,218 +109,219 @@ def indicator_frameworks(computed: Computed, source: Source) -> Iterator[Finding
         for group in tree.groups:
             allowed = framework.level2_names(group.level1)
             if framework.canonical(group.level1) in framework.levels and framework.canonical(group.level2) not in allowed:
-                yield _error(
-                    source, (*found.loc, group.level1, group.level2), "F003",
+                yield c.error(
+                    (*found.loc, group.level1, group.level2), "F003",
                     f"二级指标「{group.level2}」不属于一级指标「{group.level1}」（指标体系「{name}」）{closest(group.level2, list(allowed))}"
                     f"「{group.level1}」下可用的二级指标有：{'、'.join(allowed)}。",
                     key=True,
                 )  # fmt: skip
 
 
-def group_notes(computed: Computed, source: Source) -> Iterator[Finding]:
+def group_notes(c: Checking) -> Iterator[Finding]:
     """A 二级 written as its fields only must be one whose rows the layout generates."""
-    for found in _trees(computed):
-        generated = {(g.level1, g.level2) for g in computed.layout.indicators.generated if g.into == found.field.label} if found.item is None else set()
+    for found in c.trees:
+        generated = {(g.level1, g.level2) for g in c.computed.layout.indicators.generated if g.into == found.field.label} if found.item is None else set()
         for group in found.value.groups:
             if group.note is not None and (group.level1, group.level2) not in generated:
-                yield _error(
-                    source, (*found.loc, group.level1, group.level2), "I001",
+                yield c.error(
+                    (*found.loc, group.level1, group.level2), "I001",
                     f"「{group.level2}」下没有写指标：请写成「- 指标名称: 指标值」的列表"
                     f"（只有版式自动生成指标行的二级指标才能只写说明）。",
                     key=True,
                 )  # fmt: skip
 
 
-def coverage(computed: Computed, source: Source) -> Iterator[Finding]:
+def coverage(c: Checking) -> Iterator[Finding]:
     """Each project should have the 一级 its 指标体系 requires (产出, 效益, 满意度; 成本 from 2021)."""
-    framework = computed.framework
-    for found in _trees(computed):
+    framework = c.computed.framework
+    for found in c.trees:
         if found.item is None:
             continue
-        present = {framework.canonical(level1) for level1 in found.value.level1s}
+        present = {framework.canonical(group.level1) for group in found.value.groups if group.indicators}  # an empty 一级 is none
         for level1, code in framework.coverage.items():
             if level1 not in present:
-                yield _warning(source, found.loc, code, f"{_owner(found)}没有设置{level1}：请补充，或在「规则级别」中关闭 {code}。")
+                yield c.warning(found.loc, code, f"{_owner(found)}没有设置{level1}：请补充，或在「规则级别」中关闭 {code}。")
 
 
-def indicator_values(computed: Computed, source: Source) -> Iterator[Finding]:
+def indicator_values(c: Checking) -> Iterator[Finding]:
     """指标值: a rate above 100 % (292% is usually ≥92% misread), text with a % unit, a comparator
     without a number, a unit written both in the name and in the value."""
-    neutral = {part.neutral: part.name for part in computed.layout.indicators.parts if part.neutral}
-    for found, group, i, indicator in _indicators(computed):
-        loc = value_loc(source.data, (*found.loc, group.level1, group.level2, i))
-        yield from _value_findings(source, loc, indicator, neutral)
+    for _, row, loc in c.rows():
+        here, value, name = c.value_loc(loc), row.value, row.name
+        if isinstance(row.written, ValueParts):
+            written = c.computed.layout.indicators.neutral
+            comparator = row.written.parts.get(written.get("comparator", ""), "").strip()
+            unit = row.written.parts.get(written.get("unit", ""), "").strip()
+            if comparator in COMPARATORS and not value.number:
+                yield c.error(here, "I004", f"「{name}」的符号是「{comparator}」，但没有写数值：定量指标必须有数值。")
+            elif not value.number and unit in ("%", "％", "百分比"):
+                yield c.warning(here, "I003", f"「{name}」是文字描述，却以「{unit}」为单位：请写出数值，或去掉百分号。")
+            continue
+        if not isinstance(row.written, str):
+            continue
+        if value.unit == "%" and value.number and Decimal(value.number) > 100 and "率" in name:
+            yield c.warning(here, "I002", f"「{name}」的指标值 {value.text} 超过 100%：请确认是否笔误（例如把 ≥92% 写成了 292%）。")
+        if value.unit and value.number and re.search(rf"[（(]\s*{re.escape(value.unit)}\s*[)）]\s*$", name):
+            yield c.warning(here, "I006", f"「{name}」的名称和指标值都写了单位「{value.unit}」，文档里会重复：请从名称中删去「{value.unit}」。")
 
 
-def _indicators(computed: Computed) -> Iterator[tuple[Found, object, int, Indicator]]:
-    for found in _trees(computed):
-        for group, i, indicator in rows(found.value):
-            yield found, group, i, indicator
-
-
-def _value_findings(source: Source, loc: PathKey, item: Indicator, neutral: dict[str, str]) -> Iterator[Finding]:
-    value = item.value
-    if isinstance(value, ValueParts):
-        parts = value.parts
-        comparator = parts.get(neutral.get("comparator", ""), "")
-        number = parts.get(neutral.get("number", ""), "")
-        unit = parts.get(neutral.get("unit", ""), "")
-        if comparator in COMPARATORS and not number:
-            yield _error(source, loc, "I004", f"「{item.name}」的符号是「{comparator}」，但没有写数值：定量指标必须有数值。")
-        elif not number and unit.strip() in ("%", "％", "百分比"):
-            yield _warning(source, loc, "I003", f"「{item.name}」是文字描述，却以「{unit}」为单位：请写出数值，或去掉百分号。")
-        return
-    if not isinstance(value, str):
-        return
-    parsed = parse_value(value)
-    if parsed.unit in ("%",) and parsed.number and Decimal(parsed.number) > 100 and "率" in item.name:
-        yield _warning(source, loc, "I002", f"「{item.name}」的指标值 {value} 超过 100%：请确认是否笔误（例如把 ≥92% 写成了 292%）。")
-    if parsed.unit and parsed.number and re.search(rf"[（(]\s*{re.escape(parsed.unit)}\s*[)）]\s*$", item.name):
-        yield _warning(source, loc, "I006", f"「{item.name}」的名称和指标值都写了单位「{parsed.unit}」，文档里会重复：请从名称中删去「{parsed.unit}」。")
-
-
-def indicator_kinds(computed: Computed, source: Source) -> Iterator[Finding]:
+def indicator_kinds(c: Checking) -> Iterator[Finding]:
     """Declared kinds and directions must agree with the value: 定量 carries a number, 定性 has no
     % unit; 正向 is not written ≤, 反向 not ≥."""
-    block = computed.layout.indicators.block
+    block = c.computed.layout.indicators.block
     kinds = [f for f in block.fields if f.role == "kind" and isinstance(f.type, ChoiceType)]
     directions = [f for f in block.fields if f.role == "direction" and isinstance(f.type, ChoiceType)]
-    for found, group, i, indicator in _indicators(computed):
-        here = (*found.loc, group.level1, group.level2, i)
-        value = parse_value(indicator.value if isinstance(indicator.value, str) else None)
+    for _, row, loc in c.rows():
+        value = row.value
         for f in kinds:
-            kind = indicator.values.get(f.label) or ""
-            if "定量" in kind and not value.number and not isinstance(indicator.value, (ChangeRate, ValueParts)):
-                yield _error(source, (*here, f.label), "I005", f"「{indicator.name}」标为「{kind}」，指标值却没有数值：请写成 ≥90%、=12个 这样的数值，或改为定性。")
+            kind = row.values.get(f.label) or ""
+            if "定量" in kind and not value.number and not isinstance(row.written, ChangeRate):
+                yield c.error((*loc, f.label), "I005", f"「{row.name}」标为「{kind}」，指标值却没有数值：请写成 ≥90%、=12个 这样的数值，或改为定性。")
             if "定性" in kind and value.unit == "%":
-                yield _warning(source, (*here, f.label), "I003", f"「{indicator.name}」标为「{kind}」，指标值却以 % 为单位：请改为定量，或写成文字描述。")
+                yield c.warning((*loc, f.label), "I003", f"「{row.name}」标为「{kind}」，指标值却以 % 为单位：请改为定量，或写成文字描述。")
         for f in directions:
-            direction = indicator.values.get(f.label) or ""
-            wrong = ("正向" in direction and value.comparator in ("≤", "<")) or ("反向" in direction and value.comparator in ("≥", ">"))
-            if wrong:
-                yield _error(source, (*here, f.label), "I007", f"「{indicator.name}」标为「{direction}」，计算符号却是「{value.comparator}」：正向指标用 ≥ 或 >，反向指标用 ≤ 或 <，请改正其中一个。")
+            direction = row.values.get(f.label) or ""
+            if ("正向" in direction and value.comparator in ("≤", "<")) or ("反向" in direction and value.comparator in ("≥", ">")):
+                yield c.error((*loc, f.label), "I007", f"「{row.name}」标为「{direction}」，计算符号却是「{value.comparator}」：正向指标用 ≥ 或 >，反向指标用 ≤ 或 <，请改正其中一个。")
 
 
-def weights(computed: Computed, source: Source) -> Iterator[Finding]:
+def weights(c: Checking) -> Iterator[Finding]:
     """The weights (分值) of each tree's indicators add up to the total the layout declares."""
-    for f in computed.layout.indicators.block.fields:
+    for f in c.computed.layout.indicators.block.fields:
         total = f.options.get("total")
         if f.role != "weight" or total is None:
             continue
-        for found in _trees(computed):
-            given = [w for _, _, ind in rows(found.value) if (w := ind.values.get(f.label)) is not None]
-            if not given:  # a tree without weights (the spec's own, a form's part that has none)
-                continue
-            shown = sum(given, Decimal(0))
+        given: dict[PathKey, list[Decimal]] = {}
+        trees: dict[PathKey, Found] = {}
+        for found, row, _ in c.rows():
+            if row.values.get(f.label) is not None:
+                given.setdefault(found.loc, []).append(row.values[f.label])
+                trees[found.loc] = found
+        for loc, weights_given in given.items():  # a tree without weights (the spec's own, say) is left alone
+            shown = sum(weights_given, Decimal(0))
             if shown != total:
-                yield _error(source, found.loc, "W001", f"{_owner(found)}的指标「{f.label}」合计为 {amount_text(shown, None)}，应为 {amount_text(total, None)}：请调整各指标的{f.label}。")
+                yield c.error(loc, "W001", f"{_owner(trees[loc])}的指标「{f.label}」合计为 {amount_text(shown, None)}，应为 {amount_text(total, None)}：请调整各指标的{f.label}。")
 
 
 # ---------------------------------------------------------------------------------------------
 # Declared fields
 
 
-def unresolved_defaults(computed: Computed, source: Source) -> Iterator[Finding]:
+def unresolved_defaults(c: Checking) -> Iterator[Finding]:
     """A required field left out whose default cannot be worked out."""
-    for missing in computed.unresolved:
+    for missing in c.computed.unresolved:
         how = f"请写成「{missing.scalar}: …」「{missing.field.label}: …」两行" if missing.scalar else f"请写出「{missing.field.label}: …」"
-        yield _error(source, missing.loc, "G001", f"「{missing.field.label}」没有写，也无法按默认「{missing.field.default}」得出（{missing.reason}）：{how}。")
+        yield c.error(missing.loc, "G001", f"「{missing.field.label}」没有写，也无法按默认「{missing.field.default}」得出（{missing.reason}）：{how}。")
 
 
-def checkpoints(computed: Computed, source: Source) -> Iterator[Finding]:
+def checkpoints(c: Checking) -> Iterator[Finding]:
     """Checkpoints (资金支出计划): each 0–100 %, cumulative (non-decreasing) where declared, the
     last one at its final value once any is filled; all blank is allowed."""
-    for found in _declared(computed):
+    for found in c.written:
         kind = found.field.type
         if not isinstance(kind, CheckpointsType):
             continue
-        previous: tuple[str, Decimal] | None = None
+        label, previous = found.field.label, None
         for point, value in found.value.items():
             if value is None:
                 continue
             if isinstance(kind.of, PercentType) and not Decimal(0) <= value <= Decimal(100):
-                yield _error(source, (*found.loc, point), "P001", f"{found.field.label}「{point}」为 {value}%，应在 0% 到 100% 之间。")
+                yield c.error((*found.loc, point), "P001", f"{label}「{point}」为 {value}%，应在 0% 到 100% 之间。")
             elif kind.cumulative and previous and value < previous[1]:
-                yield _error(
-                    source, (*found.loc, point), "P002",
-                    f"{found.field.label}是累计数，「{point}」的 {kind.of.show(value)} 不能小于「{previous[0]}」的 {kind.of.show(previous[1])}。",
+                yield c.error(
+                    (*found.loc, point), "P002",
+                    f"{label}是累计数，「{point}」的 {kind.of.show(value)} 不能小于「{previous[0]}」的 {kind.of.show(previous[1])}。",
                 )  # fmt: skip
             previous = (point, value)
         last = kind.points[-1]
         if previous and kind.final is not None and found.value[last] != kind.final:
-            yield _error(source, found.loc, "P003", f"{found.field.label}填写后，「{last}」应为 {kind.of.show(kind.final)}（全年累计完成）。")
+            yield c.error(found.loc, "P003", f"{label}填写后，「{last}」应为 {kind.of.show(kind.final)}（全年累计完成）。")
 
 
-def patterns(computed: Computed, source: Source) -> Iterator[Finding]:
-    for found in _declared(computed):
+def patterns(c: Checking) -> Iterator[Finding]:
+    """A code (项目编码 …) should match the pattern the layout declares for it."""
+    for found in c.written:
         kind = found.field.type
         if isinstance(kind, TextType) and kind.pattern and isinstance(found.value, str) and not re.fullmatch(kind.pattern, found.value):
-            yield _warning(
-                source, found.loc, "C001",
-                f"{found.field.description or found.field.label}「{found.value}」不符合{computed.layout.name}的编码规则（{kind.pattern}）：请核对是否抄错。",
+            yield c.warning(
+                found.loc, "C001",
+                f"{found.field.description or found.field.label}「{found.value}」不符合{c.computed.layout.name}的编码规则（{kind.pattern}）：请核对是否抄错。",
             )  # fmt: skip
 
 
-def text_lengths(computed: Computed, source: Source) -> Iterator[Finding]:
-    for found in _declared(computed):
+def text_lengths(c: Checking) -> Iterator[Finding]:
+    """A text the form limits (100 字, 200 字 …)."""
+    for found in c.written:
         kind = found.field.type
         if isinstance(kind, TextType) and kind.max_length and isinstance(found.value, str):
             length = len(re.sub(r"\s", "", found.value))
             if length > kind.max_length:
-                yield _warning(source, found.loc, "T002", f"「{found.field.label}」有 {length} 字，{computed.layout.name}规定不超过 {kind.max_length} 字：请精简。")
+                yield c.warning(found.loc, "T002", f"「{found.field.label}」有 {length} 字，{c.computed.layout.name}规定不超过 {kind.max_length} 字：请精简。")
 
 
-def stated_totals(computed: Computed, source: Source) -> Iterator[Finding]:
-    """A total written in the spec must equal what its formula gives, exactly."""
-    for stated in computed.stated:
-        if stated.computed is not None and stated.written != stated.computed:
-            parts = " + ".join(f"{label} {amount_text(v, None) if v is not None else 0}" for label, v in stated.parts) if stated.field.formula.is_sum() else stated.field.formula.text
-            yield _error(
-                source, stated.loc, "M001",
-                f"{stated.field.label} {amount_text(stated.written, None)} 不等于 {parts} = {amount_text(stated.computed, None)}：请核对金额（{stated.field.label}也可以不写，自动计算）。",
+def stated_totals(c: Checking) -> Iterator[Finding]:
+    """A total written in the spec must equal what its formula gives: a sum exactly, any other
+    formula (a share, a rate) to the decimals written."""
+    for stated in c.computed.stated:
+        formula, computed = stated.field.formula, stated.computed
+        if computed is None:
+            continue
+        if not formula.is_sum():
+            computed = computed.quantize(Decimal(1).scaleb(stated.written.as_tuple().exponent), c.computed.layout.money.rounding)
+        if stated.written != computed:
+            parts = " + ".join(f"{label} {amount_text(v, None) if v is not None else 0}" for label, v in stated.parts) if formula.is_sum() else formula.text
+            yield c.error(
+                _written(c, stated.loc), "M001",
+                f"{stated.field.label} {amount_text(stated.written, None)} 不等于 {parts} = {amount_text(computed, None)}：请核对金额（{stated.field.label}也可以不写，自动计算）。",
             )  # fmt: skip
 
 
-def money_precision(computed: Computed, source: Source) -> Iterator[Finding]:
-    """An amount finer than a 分 (万元 with more than 6 decimals): usually a unit mistake."""
-    for found in _declared(computed):
+def _written(c: Checking, loc: PathKey) -> PathKey:
+    """`loc` (by labels) with the key the spec wrote for its last part, when that was an alias."""
+    found = next((f for f in c.written if f.path == loc), None)
+    return found.loc if found is not None else loc
+
+
+def money_precision(c: Checking) -> Iterator[Finding]:
+    """An amount finer than a 分 (万元 with more than 6 decimals, 元 with more than 2): usually a unit mistake."""
+    for found in c.written:
         kind = found.field.type
         if isinstance(kind, MoneyType) and isinstance(found.value, Decimal):
             decimals = -found.value.as_tuple().exponent
             if decimals > kind.max_places:
-                yield _warning(
-                    source, found.loc, "M002",
-                    f"「{found.field.label}」{found.value} 有 {decimals} 位小数（{kind.unit}到第 {kind.max_places} 位即 1 分）：请确认单位是{kind.unit}。",
+                yield c.warning(
+                    found.loc, "M002",
+                    f"「{found.loc[-1]}」{found.value} 有 {decimals} 位小数（{kind.unit}到第 {kind.max_places} 位即 1 分）：请确认单位是{kind.unit}。",
                 )  # fmt: skip
 
 
-def shown_totals(computed: Computed, source: Source) -> Iterator[Finding]:
+def shown_totals(c: Checking) -> Iterator[Finding]:
     """Rounded for display, parts must still add up to the shown total (1.245 + 0.125 shown with
-    two decimals gives 1.25 + 0.13 beside 1.37): say so instead of printing a table that does not add up."""
-    money = computed.layout.money
-    if money.places is None:
-        return
-    reported = False
-    for found in fields(computed.layout.root, computed.values):
+    two decimals gives 1.25 + 0.13 beside 1.37): say so instead of printing a table that does not
+    add up. Both a total beside its parts (年度资金总额 = 财政拨款 + 其他资金) and the 合计 of a list's
+    amounts (each project's 预算数) are looked at; the first disagreement is reported."""
+    for found in c.resolved:
+        kind = found.field.type
         formula = found.field.formula
-        if formula is None or not formula.is_sum() or not isinstance(found.field.type, MoneyType) or found.parent is None:
-            continue
-        parts = [found.parent.get(path[0]) for path in formula.parts() if len(path) == 1]
-        total = found.value
-        given = [p for p in parts if p is not None]
-        if given and not reported and _disagree(money, given, total):
-            reported = True
-            yield _warning(source, found.loc, "M003", _rounding_message(money, given, total, found.field.label))
-    for table in computed.layout.tables.values():
-        if table.total is None or reported:
-            continue
-        built = build_table(computed, table)
-        for c, column in enumerate(built.columns):
-            numbers = [row[c].number for row in built.rows if row[c].number is not None]
-            if column.kind == "money" and numbers and _disagree(money, numbers, sum(numbers, Decimal(0))):
-                reported = True
-                yield _warning(source, (), "M003", f"表「{table.title}」的「{column.title}」：{_rounding_message(money, numbers, sum(numbers, Decimal(0)), '合计')}")
-                break
+        if isinstance(kind, MoneyType) and kind.places is not None and formula is not None and formula.is_sum() and found.parent is not None:
+            paths = formula.parts()
+            parts = [p for path in paths if (p := found.parent.get(path[0])) is not None]
+            total = sum(parts, Decimal(0))  # what the parts give (a wrong written total is M001's)
+            if all(len(path) == 1 and _is_money(found, path[0]) for path in paths) and parts and _disagree(kind, parts, total):
+                yield c.warning(found.loc, "M003", _rounding_message(kind, parts, total, found.field.label))
+                return
+        items = kind.item if isinstance(kind, ListType) and isinstance(kind.item, BlockType) else None
+        for f in items.fields if items is not None else ():
+            amounts = [a for item in found.value if (a := item.values.get(f.label)) is not None]
+            if isinstance(f.type, MoneyType) and f.type.places is not None and len(amounts) > 1 and _disagree(f.type, amounts, sum(amounts, Decimal(0))):
+                yield c.warning(found.loc, "M003", f"各{items.kind}的「{f.label}」：" + _rounding_message(f.type, amounts, sum(amounts, Decimal(0)), "合计"))
+                return
+
+
+def _is_money(found: Found, label: str) -> bool:
+    """Whether `label` beside `found` (in the same block) is an amount."""
+    beside = found.block.field(label) if found.block is not None else None
+    return beside is not None and isinstance(beside.type, MoneyType)
 
 
 def _disagree(money: MoneyType, parts: list[Decimal], total: Decimal) -> bool:
@@ -308,11 +337,13 @@ def _rounding_message(money: MoneyType, parts: list[Decimal], total: Decimal, la
     )
 
 
-def duplicates(computed: Computed, source: Source) -> Iterator[Finding]:
+def duplicates(c: Checking) -> Iterator[Finding]:
     """Two items of one kind with the same name, or the same code, are a copy-paste mistake."""
     seen: dict[tuple[str, str, str], PathKey] = {}
-    for found in (f for f in computed.written if isinstance(f.field.type, ListType) and isinstance(f.field.type.item, BlockType)):
-        block = found.field.type.item
+    for found in c.written:
+        block = found.field.type.item if isinstance(found.field.type, ListType) and isinstance(found.field.type.item, BlockType) else None
+        if block is None:
+            continue
         codes = [f for f in block.fields if f.role == "code"]
         for i, item in enumerate(found.value):
             loc = (*found.loc, i)
@@ -323,65 +354,64 @@ def duplicates(computed: Computed, source: Source) -> Iterator[Finding]:
                     continue
                 first = seen.setdefault((block.kind, label, value), loc)
                 if first != loc:
-                    line = source.position((*first, label)).line
-                    yield _error(source, (*loc, label), code, f"{block.kind}{label}「{value}」与第 {line} 行的{block.kind}重复：请修改或合并这两个{block.kind}。")
+                    line = c.source.position((*first, label)).line
+                    yield c.error((*loc, label), code, f"{block.kind}{label}「{value}」与第 {line} 行的{block.kind}重复：请修改或合并这两个{block.kind}。")
 
 
 # ---------------------------------------------------------------------------------------------
 # Year over year
 
 
-def previous_year(computed: Computed, source: Source) -> Iterator[Finding]:
+def previous_year(c: Checking) -> Iterator[Finding]:
     """上年规格 should be the spec of the year before."""
-    spec = computed.spec
+    spec = c.computed.spec
     previous = spec.previous_year
     if previous is not None and previous.year != spec.year - 1:
-        yield _warning(
-            source, ("上年规格",), "V007",
+        yield c.warning(
+            ("上年规格",), "V007",
             f"上年规格「{spec.previous_spec}」的年度是 {previous.year}，本规格是 {spec.year}："
             f"请确认它指向 {spec.year - 1} 年度的规格文件（变动率按它计算）。",
         )  # fmt: skip
 
 
-def change_rates(computed: Computed, source: Source) -> Iterator[Finding]:
+def change_rates(c: Checking) -> Iterator[Finding]:
     """A 变动率 needs the figure in this spec's and in the previous spec's 财务数据, 上年 not 0."""
-    spec = computed.spec
+    spec = c.computed.spec
     previous = spec.previous_year
     unchanged: set[str] = set()
-    for found, group, i, item in _indicators(computed):
-        if not isinstance(item.value, ChangeRate):
+    for _, row, loc in c.rows():
+        if not isinstance(row.written, ChangeRate):
             continue
-        loc = value_loc(source.data, (*found.loc, group.level1, group.level2, i))
-        figure = item.value.figure
+        at, figure = c.value_loc(loc), row.written.figure
         if previous is None:
-            yield _error(
-                source, loc, "V003",
-                f"「{item.name}」按变动率计算，需要上年的规格：请在「年度」下面加上「上年规格: ../{spec.year - 1}/文件名.yaml」"
+            yield c.error(
+                at, "V003",
+                f"「{row.name}」按变动率计算，需要上年的规格：请在「年度」下面加上「上年规格: ../{spec.year - 1}/文件名.yaml」"
                 f"（perfgen rollover 会自动加上），或直接写出指标值。",
             )  # fmt: skip
             continue
         now, before = spec.figures.get(figure), previous.figures.get(figure)
         if now is None:
             known = f"已有：{'、'.join(spec.figures)}" if spec.figures else "本规格还没有「财务数据」"
-            yield _error(
-                source, (*loc, "变动率"), "V004",
-                f"「{item.name}」要用本年「财务数据」中的「{figure}」，但没有找到（{known}）："
+            yield c.error(
+                (*at, "变动率"), "V004",
+                f"「{row.name}」要用本年「财务数据」中的「{figure}」，但没有找到（{known}）："
                 f"请在「财务数据:」下加上「{figure}: 本年数」，或改正名称。",
             )  # fmt: skip
         if before is None:
-            yield _error(
-                source, (*loc, "变动率"), "V005",
+            yield c.error(
+                (*at, "变动率"), "V005",
                 f"上年规格 {previous.path} 的「财务数据」里没有「{figure}」：请在上年规格里补上上年数，或直接写出指标值。",
             )  # fmt: skip
         elif before == 0:
-            yield _error(
-                source, (*loc, "变动率"), "V006",
+            yield c.error(
+                (*at, "变动率"), "V006",
                 f"上年的「{figure}」为 0（{previous.path}），无法计算变动率：请直接写出指标值。",
             )  # fmt: skip
-        elif now == before and figure not in unchanged and change_rate(spec, item.value) is not None:
+        elif now == before and figure not in unchanged and change_rate(spec, row.written) is not None:
             unchanged.add(figure)
-            yield _warning(
-                source, ("财务数据", figure), "V008",
-                f"「{figure}」与上年相同（{now}），「{item.name}」为 0%：如果这是从上年结转（perfgen rollover）"
+            yield c.warning(
+                ("财务数据", figure), "V008",
+                f"「{figure}」与上年相同（{now}），「{row.name}」为 0%：如果这是从上年结转（perfgen rollover）"
                 f"后还没有更新的数，请改为 {spec.year} 年度的数。",
             )  # fmt: skip

@@ -247,6 +247,8 @@ def schema(target: Path | None, reference: str | None) -> None:
     from .spec import json_schema
 
     try:
+        if reference and reference.endswith("layout.yaml"):  # the description file named instead of its directory
+            reference = str(Path(reference).parent)
         layout = find_layout(reference, Path.cwd(), Position("--layout")) if reference else None
     except PerfgenError as exc:
         _print_findings(exc.findings)

@@ -11,18 +11,16 @@ shows these values in the layout's style; `tables` builds the 附表 from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .fieldtypes import BlockType, Field, IndicatorsType, ListType, MoneyType, SectionsType
+from .fieldtypes import BlockType, ChoiceType, Field, IndicatorsType, ListType, MoneyType, SectionsType
 from .formula import Path, Reference, parse_template
 from .frameworks import Framework, frameworks
 from .indicators import Parsed, parse_value
 from .layout import Layout
 from .model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
 from .numbering import item_number
-from .walk import Found, fields
 
 
 @dataclass(frozen=True)
@@ -32,8 +30,7 @@ class Row:
 
     level1: str  # as written
     level2: str
-    canonical1: str  # in the framework's own words (aliases resolved)
-    canonical2: str
+    canonical1: str  # the 一级 in the framework's own words (aliases resolved)
     name: str
     written: IndicatorValue  # the 指标值 as written (a 变动率 left as such)
     value: Parsed  # the 指标值 shown, parsed (a 变动率 computed)
@@ -72,16 +69,6 @@ class Computed:
     values: Values  # the spec's fields, core ones included, resolved; indicator fields hold tuples of `Row`
     stated: tuple[Stated, ...]
     unresolved: tuple[Unresolved, ...]
-
-    @cached_property
-    def written(self) -> tuple[Found, ...]:
-        """Every declared field the spec writes, with its place, walked once (`walk.fields`)."""
-        return tuple(fields(self.layout.root, self.spec.values))
-
-    @cached_property
-    def trees(self) -> tuple[Found, ...]:
-        """Every indicator tree the spec writes."""
-        return tuple(found for found in self.written if isinstance(found.field.type, IndicatorsType) and isinstance(found.value, Tree))
 
 
 def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
@@ -161,7 +148,10 @@ class _Scope:
 
     def _default(self, f: Field) -> Any:
         try:
-            return parse_template(f.default).render(self.reference)
+            text = parse_template(f.default).render(self.reference)
+            if isinstance(f.type, ChoiceType) and text not in f.type.values:
+                raise _Unresolvable(f"「{text}」不是「{f.label}」的可选值")
+            return text
         except _Unresolvable as exc:
             if f.required:
                 self.computer.unresolved.append(Unresolved(self.loc, f, str(exc), self.block.scalar))
@@ -200,7 +190,7 @@ class _Scope:
         if scope is None:
             return None, False
         if how == "count":
-            return len(scope.children(path[0])), False
+            return len(scope.raw.get(path[0]) or ()), False
         if how == "sum":
             kind = scope.block.field(path[0]).type.item
             inner = kind.field(path[1]) if isinstance(kind, BlockType) else None
@@ -291,15 +281,14 @@ def _rows(scope: _Scope, label: str, tree: Tree):
         if layout.indicators.all_level2:
             level2s = _every_level2(framework, canonical1, level2s)
         for level2, entries in level2s.items():
-            canonical2 = framework.canonical(level2)
             if not entries and layout.indicators.all_level2:
-                yield Row(level1, level2, canonical1, canonical2, "", None, Parsed(""), Values({f.label: None for f in block.fields}), placeholder=True, index=-1)
+                yield Row(level1, level2, canonical1, "", None, Parsed(""), Values({f.label: None for f in block.fields}), placeholder=True, index=-1)
             for indicator, generated, index in entries:
                 written = indicator.value
-                value = parse_value(_shown_value(computer.spec, written), _neutral(layout))
+                value = parse_value(_shown_value(computer.spec, written), layout.indicators.neutral)
                 row_scope = _RowScope(scope, block, indicator, level1, level2, value)
                 values = Values({f.label: row_scope.field_value(f) for f in block.fields})
-                yield Row(level1, level2, canonical1, canonical2, indicator.name, written, value, values, generated, index=index)
+                yield Row(level1, level2, canonical1, indicator.name, written, value, values, generated, index=index)
 
 
 def _every_level2(framework: Framework, canonical1: str, written: dict[str, list]) -> dict[str, list]:
@@ -308,10 +297,6 @@ def _every_level2(framework: Framework, canonical1: str, written: dict[str, list
     by_canonical = {framework.canonical(level2): level2 for level2 in written}
     out = {by_canonical.get(level2, level2): written.get(by_canonical.get(level2, level2), []) for level2 in framework.level2_names(canonical1)}
     return {**out, **{k: v for k, v in written.items() if k not in out}}
-
-
-def _neutral(layout: Layout) -> dict[str, str]:
-    return {part.neutral: part.name for part in layout.indicators.parts if part.neutral}
 
 
 def _shown_value(spec: Spec, value: IndicatorValue) -> str | ValueParts | None:
@@ -369,13 +354,16 @@ def percent_text(value: Decimal | None) -> str:
     return "" if value is None else f"{format(value, 'f')}%"
 
 
-def resolved(computed: Computed, loc: tuple) -> Any:
-    """The resolved value at `loc` (a path of labels and list indexes) of a computed spec."""
+def resolved(computed: Computed, path: tuple) -> Any:
+    """The resolved value at `path` (labels and list indexes) of a computed spec, or None."""
     value: Any = computed.values
-    for part in loc:
+    for part in path:
         if isinstance(value, Item):
             value = value.values
-        value = value[part] if isinstance(value, (Values, tuple, list)) else None
-        if value is None:
+        if isinstance(value, Values):
+            value = value.get(part)
+        elif isinstance(value, tuple) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
             return None
     return value

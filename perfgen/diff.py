@@ -1,7 +1,8 @@
 """A semantic diff of two specs, in Chinese: what a finance bureau's reviewer compares by hand.
 
-Projects (and 专项资金, 年度主要任务) are matched by 编码, then by name, then by a close name, so a
-renamed project shows as renamed; amounts show old → new with the signed difference and rate
+Fields are compared as their layout declares them. Items (projects, tasks …) are matched by a
+field with role code (项目编码), then by name, then by a close name, so a renamed project shows as
+renamed; amounts show old → new with the signed difference and rate
 (「48.36 → 58.36（+10.00，+20.7%）」); indicators are matched by 一级/二级/名称 (then by name, as
 moved); long texts are summarised. `diff_specs` is pure; `diff_files` reads the two files.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,10 @@ def amount_change(old: Decimal, new: Decimal) -> tuple[str, str | None]:
     delta = new - old
     rate = None
     if old:
-        rate = ((new - old) / old * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        try:
+            rate = ((new - old) / old * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        except InvalidOperation:  # a rate too large to write to 0.1 % (an amount of 1E-31 before)
+            return _signed(delta), None
         rate = _signed(rate.copy_abs() if rate.is_zero() else rate) + "%"
     return _signed(delta), rate
 
@@ -327,7 +331,7 @@ def _fields(section: str, subject: str, block: BlockType, old: Values, new: Valu
 
 
 def _items(label: str, block: BlockType, old: tuple[Item, ...], new: tuple[Item, ...]) -> Iterator[Change]:
-    """Lists of items (项目, 专项资金, 年度主要任务 …): matched by 编码, then name, then a close name."""
+    """Lists of items (项目, 专项资金, 年度主要任务 …): matched by code, then name, then a close name."""
     codes = [f.label for f in block.fields if f.role == "code"]
     pairs, removed, added = match_items(list(old), list(new), lambda item: item.name, codes)
     total = next((f for f in block.fields if f.formula is not None and isinstance(f.type, MoneyType)), None)

@@ -12,9 +12,8 @@ are presented by `present`.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from .load import Number
 from .model import ChangeRate, Date, DateRange, Group, Indicator, Item, Section, Titled, Tree, ValueParts, Values
 from .records import INVALID, Problem
-from .text import as_text, one_line, paragraphs
+from .text import as_text, closest, one_line, paragraphs
 
 Loc = tuple
 Problems = list[Problem]
@@ -45,12 +44,6 @@ def problem(problems: Problems, loc: Loc, message: str, value: Any = None, kind:
     """Record a problem at `loc` (the message follows 「<label>」 in what the user sees)."""
     problems.append(Problem(tuple(loc), kind, message, value))
     return INVALID
-
-
-def closest(word: str, options: list[str], cutoff: float = 0.4) -> str:
-    """「，是不是想写「X」？」 for the closest option, or 「。」."""
-    match = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
-    return f"，是不是想写「{match[0]}」？" if match else "。"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,7 +78,6 @@ class FieldType:
 
     name = ""
     kind = "text"
-    words = "文字"  # what a value of this type is, for messages
 
     def convert(self, value: Any, loc: Loc, problems: Problems) -> Any:
         raise NotImplementedError
@@ -161,6 +153,11 @@ class TitledType(FieldType):
     def schema(self):
         return {"anyOf": [{"type": ["string", "number"]}, {"type": "object", "maxProperties": 1, "additionalProperties": {"type": "string"}}]}
 
+    def show(self, value):
+        if value is None:
+            return ""
+        return f"{value.title}：{one_line(value.text)}" if value.title else one_line(value.text)
+
 
 # ---------------------------------------------------------------------------------------------
 # Numbers
@@ -175,21 +172,29 @@ def amount_text(amount: Decimal | None, places: int | None, grouping: bool = Fal
     return format(amount, ",f" if grouping else "f")
 
 
+GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 3,309,840.00
+
+
 def _decimal(value: Any, loc: Loc, problems: Problems, words: str, example: str) -> Any:
-    if isinstance(value, bool):
-        return problem(problems, loc, f"应该是{words}，例如 {example}", value)
     if isinstance(value, Number):
-        return Decimal(value.source_text.replace("_", ""))
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        text = value.strip().replace(",", "").replace("，", "")
-        if MONEY_TEXT.match(text):
-            return Decimal(text)
-        return problem(problems, loc, f"「{value}」不是{words}：请只写数字，例如 {example}，不要带单位或文字", value)
-    if isinstance(value, Decimal):
-        return value
-    return problem(problems, loc, f"应该是{words}，例如 {example}", value)
+        amount = Decimal(value.source_text.replace("_", ""))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if GROUPED.match(text):
+            text = text.replace(",", "")
+        if not MONEY_TEXT.match(text):
+            return problem(problems, loc, f"「{value}」不是{words}：请只写数字，例如 {example}，不要带单位或文字（千分位写 3,309,840.00）", value)
+        amount = Decimal(text)
+    else:
+        return problem(problems, loc, f"应该是{words}，例如 {example}，而不是{_what(value)}", value)
+    return amount.copy_abs() if amount.is_zero() else amount  # -0 is 0
+
+
+def _what(value: Any) -> str:
+    """How a message names a value that is not a single one."""
+    return "列表" if isinstance(value, list) else "映射" if isinstance(value, dict) else "空值" if value is None else "是/否" if isinstance(value, bool) else f"「{value}」"
 
 
 class NumberType(FieldType):
@@ -290,11 +295,10 @@ class CountType(FieldType):
 
     name = "count"
     kind = "count"
-    words = "整数"
     DIGITS = 15
 
-    def __init__(self, suffix: str = "", maximum: int | None = None):
-        self.suffix, self.maximum = suffix, maximum
+    def __init__(self, suffix: str = "", maximum: int | None = None, minimum: int = 0):
+        self.suffix, self.maximum, self.minimum = suffix, maximum, minimum
 
     def convert(self, value, loc, problems):
         if isinstance(value, str) and self.suffix and value.strip().endswith(self.suffix):
@@ -309,8 +313,8 @@ class CountType(FieldType):
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             return problem(problems, loc, f"应该是整数，例如 3{self.suffix}", value)
-        if value < 0:
-            return problem(problems, loc, "不能是负数", value)
+        if value < self.minimum:
+            return problem(problems, loc, "不能是负数" if self.minimum == 0 else f"不能小于 {self.minimum}", value)
         if self.maximum is not None and value > self.maximum:
             return problem(problems, loc, f"不能大于 {self.maximum}", value)
         return value
@@ -327,7 +331,6 @@ class CountType(FieldType):
 
 class YearType(FieldType):
     name = "year"
-    words = "年份"
 
     def convert(self, value, loc, problems):
         text = value.source_text if isinstance(value, Number) else value.strip() if isinstance(value, str) else None
@@ -352,7 +355,7 @@ def parse_date(text: str) -> Date | None:
     if not match:
         return None
     year, month, day = int(match[1]), int(match[2]), int(match[3]) if match[3] else None
-    if not 1 <= month <= 12 or (day is not None and not 1 <= day <= _days(year, month)):
+    if not 1900 <= year <= 2999 or not 1 <= month <= 12 or (day is not None and not 1 <= day <= _days(year, month)):
         return None
     return Date(year, month, day)
 
@@ -382,7 +385,6 @@ class DateType(FieldType):
     """A date, written 2024-01-15, 2024.01.15, 2024年1月15日, or a month 2024.01 / 2024年1月."""
 
     name = "date"
-    words = "日期"
 
     def __init__(self, format: str = "{y}年{m}月{d}日", month_format: str = "{y}年{m}月"):  # noqa: A002 - the layout's key
         self.format, self.month_format = format, month_format
@@ -391,7 +393,7 @@ class DateType(FieldType):
         text = _date_value(value)
         date = parse_date(text) if text is not None else None
         if date is None:
-            return problem(problems, loc, f"「{value}」不是日期：请写成 2024-01-15、2024.01 或 2024年1月", value)
+            return problem(problems, loc, f"{_what(value)}不是日期：请写成 2024-01-15、2024.01 或 2024年1月", value)
         return date
 
     def schema(self):
@@ -405,7 +407,6 @@ class DateRangeType(DateType):
     """A period such as 实施期: 2023.07-2024.01, 2023年7月至2024年1月, 2023-07-01~2024-06-30."""
 
     name = "daterange"
-    words = "起止日期"
 
     def __init__(self, format: str = "{start}-{end}", date_format: str = "{y}.{mm}.{dd}", month_format: str = "{y}.{mm}"):  # noqa: A002
         super().__init__(date_format, month_format)
@@ -415,7 +416,7 @@ class DateRangeType(DateType):
         text = _date_value(value)
         found = _split_range(text) if text is not None else None
         if found is None:
-            return problem(problems, loc, f"「{value}」不是起止日期：请写成 2023.07-2024.01 或 2023年7月至2024年1月", value)
+            return problem(problems, loc, f"{_what(value)}不是起止日期：请写成 2023.07-2024.01 或 2023年7月至2024年1月", value)
         if (found.end.year, found.end.month, found.end.day or 0) < (found.start.year, found.start.month, found.start.day or 0):
             return problem(problems, loc, f"「{value}」的开始日期晚于结束日期：请检查先后", value)
         return found
@@ -448,7 +449,6 @@ class ChoiceType(FieldType):
     other spellings to them."""
 
     name = "choice"
-    words = "选项"
 
     def __init__(self, values: tuple[str, ...], aliases: Mapping[str, str] | None = None):
         self.values, self.aliases = tuple(values), dict(aliases or {})
@@ -474,7 +474,6 @@ class FlagType(FieldType):
     """Yes or no (是/否, true/false); shown as the layout's words (default 是 / 否)."""
 
     name = "flag"
-    words = "是或否"
 
     def __init__(self, shown: tuple[str, str] = ("是", "否")):
         self.shown = tuple(shown)
@@ -484,7 +483,7 @@ class FlagType(FieldType):
             return value
         if isinstance(value, str) and value.strip() in FLAG_WORDS:
             return FLAG_WORDS[value.strip()]
-        return problem(problems, loc, f"「{value}」应该是 是 或 否", value)
+        return problem(problems, loc, f"{_what(value)}应该是 是 或 否", value)
 
     def schema(self):
         return {"anyOf": [{"type": "boolean"}, {"enum": list(FLAG_WORDS)}]}
@@ -501,7 +500,6 @@ class ListType(FieldType):
     """A list written one element a line (「- …」), numbered by the layout's `numbering`."""
 
     name = "list"
-    words = "列表"
 
     def __init__(self, item: FieldType, numbering: str = ""):
         self.item, self.numbering = item, numbering
@@ -531,7 +529,6 @@ class BlockType(FieldType):
     written as its text); `name_field` the field that names an item (名称, 简称)."""
 
     name = "block"
-    words = "映射"
 
     def __init__(self, fields: tuple[Field, ...], kind: str = "", scalar: str | None = None, name_field: str | None = None, *, open: bool = False):  # noqa: A002
         self.fields, self.kind, self.scalar, self.name_field = tuple(fields), kind, scalar, name_field
@@ -564,8 +561,10 @@ class BlockType(FieldType):
                     problem(problems, (*loc, f.label), "", value, "missing" if f.core or f.label == self.name_field else "missing_declared")
                 continue
             converted = f.type.convert(value[present[0]], (*loc, present[0]), problems)
-            if f.required and not f.core and converted in (None, "") and f.default is None:  # written empty
-                problem(problems, (*loc, present[0]), "", value, "missing_declared")
+            if f.required and converted == "" and f.default is None:  # written, but empty
+                kind = "missing" if f.core or f.label == self.name_field else "missing_declared"
+                hint = f"请填写（{f.description}）" if f.description else "请填写"
+                problem(problems, (*loc, present[0]), f"是空的：{hint}", value, "empty" if kind == "missing" else kind)
             out[f.label] = converted
         return INVALID if failed(problems, before) or INVALID in out.values() else Values(out)
 
@@ -595,7 +594,6 @@ class SectionsType(FieldType):
     """A mapping from each entry's title to its content (分项绩效目标: 标题 → 绩效目标 / 绩效指标)."""
 
     name = "sections"
-    words = "映射"
 
     def __init__(self, item: FieldType, numbering: str = ""):
         self.item, self.numbering = item, numbering
@@ -618,7 +616,6 @@ class OutlineType(FieldType):
     of headings is numbered by `numbering`."""
 
     name = "outline"
-    words = "小标题与段落"
 
     def __init__(self, numbering: str = ""):
         self.numbering = numbering
@@ -641,11 +638,9 @@ class CheckpointsType(FieldType):
     quarters): percentages (or amounts), optionally cumulative and ending at `final` (P001–P003)."""
 
     name = "checkpoints"
-    words = "映射"
 
     def __init__(self, points: tuple[str, ...], of: NumberType, cumulative: bool = True, final: Decimal | None = Decimal(100)):
         self.points, self.of, self.cumulative, self.final = tuple(points), of, cumulative, final
-        self.kind = of.kind
 
     def convert(self, value, loc, problems):
         if not isinstance(value, dict):
@@ -677,7 +672,6 @@ class IndicatorsType(FieldType):
     layout's value parts, the keys of an 指标值's long form."""
 
     name = "indicators"
-    words = "指标"
 
     def __init__(self, indicator: BlockType, parts: tuple[str, ...] = ()):
         self.indicator, self.parts = indicator, tuple(parts)
@@ -794,7 +788,6 @@ class MappingType(FieldType):
     """A mapping from free keys to values of one type (财务数据: 名称 → 金额)."""
 
     name = "mapping"
-    words = "映射"
 
     def __init__(self, value: FieldType):
         self.value = value
@@ -810,14 +803,6 @@ class MappingType(FieldType):
 
     def schema(self):
         return {"type": "object", "additionalProperties": self.value.schema()}
-
-
-def each_field(block: BlockType, visit: Callable[[Field], None]) -> None:
-    """Call `visit` on every field of `block` and of the blocks below it."""
-    for f in block.fields:
-        visit(f)
-        for inner in inner_blocks(f.type):
-            each_field(inner, visit)
 
 
 def inner_blocks(kind: FieldType) -> list[BlockType]:

@@ -5,7 +5,7 @@ A formula is arithmetic over the labels of the same item (and of the spec): `财
 over a list. It is parsed once when the layout is loaded (never `eval`) and computed with Decimal.
 An amount that is not written counts as 0 in a sum (a formula whose amounts are all absent has no
 value); any other absent value leaves the result empty. A label with spaces, operators or a
-leading digit is quoted: 「3月底」.
+leading digit is quoted: 「2024年预算」.
 
 A template is text with `{标签}` references, e.g. `{名称}项目`, `{单位编码}-{单位名称}`,
 `{年度主要任务[序号].简称}` (the element of another list at this item's position).
@@ -209,17 +209,20 @@ class Template:
     def render(self, resolve: Callable[[Reference], Any]) -> str:
         """The text with each reference replaced by `resolve(reference)` (None → "")."""
         out = []
-        for literal, name, spec, _ in string.Formatter().parse(self.text):
+        for literal, name, _, _ in string.Formatter().parse(self.text):
             out.append(literal)
             if name is not None:
                 value = resolve(_reference(name))
-                out.append("" if value is None else format(value, spec) if spec else str(value))
+                out.append("" if value is None else str(value))
         return "".join(out)
 
 
 def parse_template(text: str) -> Template:
     try:
         template = Template(text)
+        for _, name, spec, conversion in string.Formatter().parse(text):
+            if name is not None and (spec or conversion):
+                raise FormulaError(f"模板「{text}」的「{{{name}}}」后面不能再写「:…」或「!…」：只写 {{标签}}")
         for reference in template.references():
             if not reference.path or not reference.path[0]:
                 raise FormulaError(f"模板「{text}」中有空的「{{}}」：请写出标签，例如 {{名称}}")

@@ -1,5 +1,4 @@
-"""Indicator trees: 指标值 parsed into comparator / number / unit, and the one walker over a spec's
-trees that checks, derive, diff and rollover share."""
+"""指标值 as officers write them, parsed into comparator / number / unit (or a qualitative text)."""
 
 from __future__ import annotations
 

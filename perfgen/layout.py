@@ -43,9 +43,9 @@ from .fieldtypes import (
     TextType,
     TitledType,
     YearType,
-    closest,
     inner_blocks,
 )
+from .text import closest
 from .formula import FormulaError, Reference, Template, parse_formula, parse_template
 from .frameworks import frameworks
 from .load import Number, Source, load_source
@@ -74,6 +74,8 @@ ROW_NAMES = ("一级", "二级", "名称", "指标值")  # an indicator row (wit
 TABLE_NAMES = ("行号",)  # a table row's number, 1, 2, 3 …
 VALUE_FIELDS = ("text", "comparator", "number", "unit")
 ROLES = ("code", "kind", "weight", "direction")
+ROLE_TYPES = {"code": TextType, "kind": ChoiceType, "weight": NumberType, "direction": ChoiceType}
+ROLE_WORDS = {"code": "text", "kind": "choice（如 定量/定性）", "weight": "number", "direction": "choice（如 正向/反向）"}
 
 SCALARS = {
     "text": TextType, "paragraphs": ParagraphsType, "titled": TitledType, "money": MoneyType, "percent": PercentType,
@@ -85,7 +87,7 @@ TYPE_NAMES = (*SCALARS, *COMPOSITES)
 FIELD_KEYS = {
     "*": ("type", "aliases", "required", "default", "formula", "description", "role", "merge", "per_year", "total"),
     "text": ("pattern", "max_length"), "paragraphs": ("max_length",), "money": ("places",), "percent": ("places",),
-    "number": ("places", "min", "max", "suffix"), "count": ("suffix", "max"), "date": ("format", "month_format"),
+    "number": ("places", "min", "max", "suffix"), "count": ("suffix", "min", "max"), "date": ("format", "month_format"), "titled": (),
     "daterange": ("format", "date_format", "month_format"), "choice": ("values", "synonyms"), "flag": ("shown",),
     "outline": ("numbering",), "list": ("of", "item", "numbering"), "block": ("fields", "name", "scalar"),
     "sections": ("of", "item", "numbering"), "checkpoints": ("points", "of", "cumulative", "final"), "indicators": (),
@@ -130,6 +132,11 @@ class IndicatorSpec:
 
     def part(self, name: str) -> ValuePart | None:
         return next((p for p in self.parts if p.name == name), None)
+
+    @property
+    def neutral(self) -> dict[str, str]:
+        """comparator / number / unit → the value part that shows just that (to read a long form)."""
+        return {p.neutral: p.name for p in self.parts if p.neutral}
 
 
 @dataclass(frozen=True)
@@ -271,9 +278,18 @@ def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
     raise LayoutError.single(where, "L001", f"没有名为「{reference}」的版式：可用的版式有 {names}（运行 perfgen layouts 查看说明）。")
 
 
-@cache
 def load_layout(directory: Path) -> Layout:
-    """The layout in `directory`, its description checked and its template files present."""
+    """The layout in `directory`, its description checked and its template files present; read
+    once per process while layout.yaml is unchanged (a batch builds many specs of one layout)."""
+    try:
+        stamp = (directory / DESCRIPTION_FILE).stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _load_layout(directory, stamp)
+
+
+@cache
+def _load_layout(directory: Path, stamp: int | None) -> Layout:
     layout = read_layout(directory)
     templates = [layout.template, *(a.template for a in layout.appendices), *([layout.split.template] if layout.split else [])]
     for template in templates:
@@ -319,7 +335,7 @@ class _Reader:
         if rounding not in ROUNDING:
             self.error(("money", "rounding"), f"舍入方式「{rounding}」应是 {'、'.join(ROUNDING)} 之一")
             rounding = "四舍五入"
-        self.money = MoneyType(unit, places, bool(money.get("grouping", False)), ROUNDING[rounding])
+        self.money = MoneyType(unit, places, self.flag(money, "grouping", False, ("money",)), ROUNDING[rounding])
 
     # -- reporting
 
@@ -340,6 +356,15 @@ class _Reader:
             self.error(loc, f"「{loc[-1]}: {value}」应是 {low} 到 {high} 之间的整数")
             return None
         return int(value)
+
+    def flag(self, data: Any, key: str, default: bool, loc: tuple) -> bool:
+        """A yes/no key: true or false (YAML 1.2 reads `no` and `否` as text, so they are refused
+        rather than taken as yes)."""
+        value = data.get(key, default) if isinstance(data, dict) else default
+        if not isinstance(value, bool):
+            self.error((*loc, key), f"「{key}」应是 true 或 false，而不是「{value}」")
+            return default
+        return value
 
     def text(self, value: Any, loc: tuple, what: str = "文字") -> str:
         if isinstance(value, Number):
@@ -363,7 +388,7 @@ class _Reader:
         try:
             numbering.check_format(fmt)
         except ValueError as exc:
-            self.error(loc, f"编号格式「{fmt}」不对（{exc}）：只能用 {{n}}（1 2 3）和 {{cn}}（一 二 三）")
+            self.error(loc, f"编号格式「{fmt}」不对（{exc}）：用 {{n}}（1 2 3）或 {{cn}}（一 二 三），例如 \"（{{cn}}）\"、\"{{n}}.\"")
             return ""
         return fmt
 
@@ -390,21 +415,24 @@ class _Reader:
         self.check_scopes(root, [root], ("spec",))
         for name, block in self.blocks.items():
             self.check_scopes(block, [block, root], ("blocks", name, "fields"), item=True)
-        row_names = (*ROW_NAMES, *(p.name for p in indicators.parts))
-        self.check_scopes(indicators.block, [indicators.block, root], ("indicators", "fields"), item=True, extra=row_names)
+        self.check_scopes(indicators.block, [indicators.block, root], ("indicators", "fields"), extra=ROW_NAMES)
         generated = tuple(self.generated(g, ("indicators", "generated", i), root) for i, g in enumerate(d.indicators.get("generated") or []))
         indicators = IndicatorSpec(indicators.block, indicators.parts, indicators.all_level2, tuple(g for g in generated if g))
         self.indicator_spec_done = indicators
-        tables = {str(name): self.table(str(name), body, ("tables", name)) for name, body in d.tables.items()}
-        appendices = tuple(self.appendix(a, ("appendices", i), tables) for i, a in enumerate(d.appendices))
-        workbook = tuple(d.workbook) if d.workbook is not None else tuple(a.table for a in appendices)
+        read_tables = {str(name): self.table(str(name), body, ("tables", name)) for name, body in d.tables.items()}
+        tables = {name: table for name, table in read_tables.items() if table is not None}
+        read = [self.appendix(a, ("appendices", i), tables) for i, a in enumerate(d.appendices)]
+        appendices = tuple(a for a in read if a is not None)
+        workbook = tuple(d.workbook) if d.workbook is not None else tuple(dict.fromkeys(a.table for a in appendices))
         for i, name in enumerate(workbook):
             if name not in tables:
                 self.error(("workbook", i), f"没有名为「{name}」的表（tables 里有：{'、'.join(tables) or '无'}）")
+            elif name in workbook[:i]:
+                self.error(("workbook", i), f"「{name}」已列过一次：工作簿里每张表一页")
         split = self.split(d.split, root)
         return Layout(
             directory, d.name, d.description, d.template, d.framework, self.money, d.rules, root, indicators,
-            tables, tuple(a for a in appendices if a), workbook, split, Path(self.source.path),
+            tables, appendices, workbook, split, Path(self.source.path),
         )  # fmt: skip
 
     # -- fields
@@ -417,6 +445,9 @@ class _Reader:
         labels: dict[str, tuple] = {}
         for label, body in data.items():
             label = str(label)
+            if not label.strip() or any(ch in label for ch in ".{}[]「」"):
+                self.error((*loc, label), f"标签「{label}」不能为空，也不能含 . {{ }} [ ] 「 」（公式和模板里用这些符号引用字段）", key=True)
+                continue
             parsed = self.field(label, body, (*loc, label))
             if parsed is None:
                 continue
@@ -434,8 +465,11 @@ class _Reader:
             self.error(loc, f"「{label}」应写成类型名（例如 text），或「{{type: …, description: …}}」")
             return None
         kind = body.get("type")
+        if kind is None:
+            self.error(loc, f"「{label}」没有写 type：请写出类型，例如 {{type: text}}（可用：{'、'.join(TYPE_NAMES)}）")
+            return None
         if kind not in TYPE_NAMES:
-            self.error((*loc, "type") if "type" in body else loc, f"「{label}」的类型「{kind}」不存在{closest(str(kind), list(TYPE_NAMES), 0.3)}可用的类型有：{'、'.join(TYPE_NAMES)}")
+            self.error((*loc, "type"), f"「{label}」的类型「{kind}」不存在{closest(str(kind), list(TYPE_NAMES), 0.3)}可用的类型有：{'、'.join(TYPE_NAMES)}")
             return None
         self._check_keys(body, loc, (*FIELD_KEYS["*"], *FIELD_KEYS[kind]))
         field_type = self.field_type(kind, body, loc, label)
@@ -448,6 +482,8 @@ class _Reader:
         role = str(body.get("role") or "")
         if role and role not in ROLES:
             self.error((*loc, "role"), f"role「{role}」不存在：可用的有 {'、'.join(ROLES)}")
+        elif role and not isinstance(field_type, ROLE_TYPES[role]):
+            self.error((*loc, "role"), f"role: {role} 的字段应是 {ROLE_WORDS[role]}（「{label}」是 {kind}）")
         merge = str(body.get("merge") or "")
         if merge and merge != "blank":
             self.error((*loc, "merge"), "merge 只能是 blank（不写时与上一行合并）")
@@ -461,6 +497,9 @@ class _Reader:
                 except FormulaError as exc:
                     self.error((*loc, "formula"), str(exc))
         default = body.get("default")
+        if default is not None and not isinstance(field_type, (TextType, ChoiceType)):
+            self.error((*loc, "default"), f"只有文字和选项字段才能有 default（「{label}」是 {kind}；金额等请用 formula）")
+            default = None
         if default is not None:
             default = self.text(default, (*loc, "default"))
             try:
@@ -470,14 +509,23 @@ class _Reader:
         options = {}
         if body.get("total") is not None:
             total = body["total"]
-            if role != "weight" or isinstance(total, bool) or not isinstance(total, (int, Decimal)):
-                self.error((*loc, "total"), "total（权重合计）只用于 role: weight 的数字字段，例如 total: 90")
+            if role != "weight" or isinstance(total, bool) or not isinstance(total, (int, Decimal)) or total <= 0:
+                self.error((*loc, "total"), "total（权重合计）只用于 role: weight 的数字字段，是大于 0 的数，例如 total: 90")
             else:
                 options["total"] = Decimal(total)
         return Field(
-            label, field_type, tuple(str(a) for a in aliases), bool(body.get("required", False)), default, formula,
-            str(body.get("description") or ""), role, options, merge, bool(body.get("per_year", False)),
+            label, field_type, tuple(str(a) for a in aliases), self.flag(body, "required", False, loc), default, formula,
+            str(body.get("description") or ""), role, options, merge, self.flag(body, "per_year", False, loc),
         )  # fmt: skip
+
+    def date_format(self, body: dict, key: str, default: str, loc: tuple) -> str:
+        fmt = str(body.get(key, default))
+        try:
+            fmt.format(y=2024, m=1, mm="01", d=1, dd="01")
+        except (KeyError, IndexError, ValueError, AttributeError) as exc:
+            self.error((*loc, key), f"日期格式「{fmt}」不对（{exc}）：只能用 {{y}}（年）、{{m}} {{mm}}（月）、{{d}} {{dd}}（日）")
+            return default
+        return fmt
 
     def field_type(self, kind: str, body: dict, loc: tuple, label: str) -> FieldType | None:
         if kind == "money":
@@ -489,7 +537,7 @@ class _Reader:
             bound = lambda k, d: Decimal(body[k]) if isinstance(body.get(k), (int, Decimal)) and not isinstance(body.get(k), bool) else d  # noqa: E731
             return NumberType(bound("min", Decimal(0)), bound("max", None), self.integer(body.get("places"), (*loc, "places"), 0, 6), str(body.get("suffix") or ""))
         if kind == "count":
-            return CountType(str(body.get("suffix") or ""), self.integer(body.get("max"), (*loc, "max"), 0, 10**9))
+            return CountType(str(body.get("suffix") or ""), self.integer(body.get("max"), (*loc, "max"), 0, 10**9), self.integer(body.get("min"), (*loc, "min"), 0, 10**9) or 0)
         if kind == "text" or kind == "paragraphs":
             pattern = body.get("pattern")
             if pattern is not None:
@@ -501,14 +549,23 @@ class _Reader:
             limit = self.integer(body.get("max_length"), (*loc, "max_length"), 1, 100000)
             return (TextType if kind == "text" else ParagraphsType)(pattern if kind == "text" else None, limit)
         if kind == "date":
-            return DateType(str(body.get("format", "{y}年{m}月{d}日")), str(body.get("month_format", "{y}年{m}月")))
+            return DateType(self.date_format(body, "format", "{y}年{m}月{d}日", loc), self.date_format(body, "month_format", "{y}年{m}月", loc))
         if kind == "daterange":
-            return DateRangeType(str(body.get("format", "{start}-{end}")), str(body.get("date_format", "{y}.{mm}.{dd}")), str(body.get("month_format", "{y}.{mm}")))
+            formats = (self.date_format(body, key, default, loc) for key, default in (("date_format", "{y}.{mm}.{dd}"), ("month_format", "{y}.{mm}")))
+            shown = DateRangeType(str(body.get("format", "{start}-{end}")), *formats)
+            try:
+                shown.range_format.format(start="", end="")
+            except (KeyError, IndexError, ValueError, AttributeError) as exc:
+                self.error((*loc, "format"), f"起止日期格式「{shown.range_format}」不对（{exc}）：只能用 {{start}} 和 {{end}}")
+                shown.range_format = "{start}-{end}"
+            return shown
         if kind == "choice":
             values = body.get("values")
             if not isinstance(values, list) or not values:
                 self.error((*loc, "values") if "values" in body else loc, f"选项「{label}」需要 values: [可选值, …]")
                 return None
+            if len(set(map(str, values))) != len(values):
+                self.error((*loc, "values"), f"选项「{label}」的 values 有重复的值")
             synonyms = body.get("synonyms") or {}
             if not isinstance(synonyms, dict) or any(str(v) not in map(str, values) for v in synonyms.values()):
                 self.error((*loc, "synonyms"), "synonyms 应是「其他写法: 可选值」的映射，值必须在 values 里")
@@ -545,8 +602,9 @@ class _Reader:
                 of = "percent"
             final = body.get("final", 100 if of == "percent" else None)
             return CheckpointsType(
-                tuple(str(p) for p in points), PercentType(rounding=self.money.rounding) if of == "percent" else MoneyType(self.money.unit, self.money.places),
-                bool(body.get("cumulative", True)), Decimal(final) if isinstance(final, (int, Decimal)) and not isinstance(final, bool) else None,
+                tuple(str(p) for p in points),
+                PercentType(rounding=self.money.rounding) if of == "percent" else MoneyType(self.money.unit, self.money.places, self.money.grouping, self.money.rounding),
+                self.flag(body, "cumulative", True, loc), Decimal(final) if isinstance(final, (int, Decimal)) and not isinstance(final, bool) else None,
             )  # fmt: skip
         if kind == "indicators":
             return self.indicator_type
@@ -554,6 +612,12 @@ class _Reader:
 
     def element(self, body: dict, loc: tuple, label: str) -> FieldType | None:
         """The element type of a list or sections: `of:` a type or a block name, or `item:` inline."""
+        if "item" in body and "of" in body:
+            self.error((*loc, "of"), f"「{label}」的 of 和 item 只能写一个：of 写类型或块名，item 直接写字段")
+            return None
+        if "of" not in body and "item" not in body:
+            self.error(loc, f"「{label}」没有写每一项是什么：请写 of: text（或块名），或用 item: 写出字段")
+            return None
         if "item" in body:
             item = body["item"]
             if isinstance(item, dict) and "fields" in item:
@@ -590,11 +654,11 @@ class _Reader:
         if "序号" in labels:  # a template reads an item's number as 序号
             self.error((*loc, "fields", "序号"), "「序号」由 perfgen 按编号格式生成，不能声明为字段（模板里用 p.序号）", key=True)
         name_field = body.get("name", "名称" if "名称" in labels else None)
-        if name_field is not None and name_field not in labels:
+        if name_field is not None and (not isinstance(name_field, str) or name_field not in labels):
             self.error((*loc, "name"), f"name「{name_field}」不是这个块的字段（有：{'、'.join(labels)}）")
             name_field = None
         scalar = body.get("scalar")
-        if scalar is not None and scalar not in labels:
+        if scalar is not None and (not isinstance(scalar, str) or scalar not in labels):
             self.error((*loc, "scalar"), f"scalar「{scalar}」不是这个块的字段")
             scalar = None
         return BlockType(fields, kind or label, scalar, name_field)
@@ -605,18 +669,22 @@ class _Reader:
         self._check_keys(data, loc, ("fields", "value", "all_level2", "generated"))
         fields = self.fields(data.get("fields") or {}, (*loc, "fields"))
         for f in fields:
-            if f.label in ROW_NAMES or f.label in ("名称", "指标值"):
+            if f.label in ROW_NAMES:
                 self.error((*loc, "fields", f.label), f"「{f.label}」是每个指标都有的，不能再声明", key=True)
         parts = []
         value = data.get("value") or {}
         if not isinstance(value, dict):
             self.error((*loc, "value"), "value 应是「栏名: {show: …}」的映射")
             value = {}
+        labels = {f.label for f in fields}
         for name, body in value.items():
+            if str(name) in labels:
+                self.error((*loc, "value", name), f"值的一栏「{name}」与指标字段「{name}」同名：请改一个名称", key=True)
+                continue
             part = self.value_part(str(name), body, (*loc, "value", name))
             if part:
                 parts.append(part)
-        return IndicatorSpec(BlockType(fields, kind="指标"), tuple(parts), bool(data.get("all_level2", False)), ())
+        return IndicatorSpec(BlockType(fields, kind="指标"), tuple(parts), self.flag(data, "all_level2", False, loc), ())
 
     def value_part(self, name: str, body: Any, loc: tuple) -> ValuePart | None:
         if not isinstance(body, dict):
@@ -658,6 +726,10 @@ class _Reader:
         name = self.template(data.get("name", ""), (*loc, "name"))
         if name is None:
             return None
+        framework = frameworks().get(self.d.framework)
+        level1, level2 = str(data.get("level1", "")), str(data.get("level2", ""))
+        if framework is not None and framework.canonical(level2) not in framework.level2_names(level1):
+            self.error(loc, f"生成的指标行放在「{level1}/{level2}」，但它不是指标体系「{self.d.framework}」的二级指标")
         element = list_field.type.item
         if not isinstance(element, BlockType):
             self.error((*loc, "from"), f"from「{source}」的每一项应是有字段的块（例如 of: 任务），而不是{element.name}")
@@ -685,16 +757,22 @@ class _Reader:
         self.check_cycles(block, loc)
 
     def check_formula(self, f: Field, chain: list[BlockType], loc: tuple) -> None:
+        shown = f"公式「{f.formula.text}」里的"
         for how, path in f.formula.references():
             found = self.resolve(path, chain)
+            head = self.resolve(path[:1], chain)
+            name = ".".join(path)
             if found is None:
-                self.error((*loc, "formula"), f"公式「{f.formula.text}」里的「{'.'.join(path)}」不是这里能用的字段")
-            elif how == "count" and not isinstance(found.type, ListType):
-                self.error((*loc, "formula"), f"count() 里的「{'.'.join(path)}」应是列表")
-            elif how != "count" and found.type.kind not in ("money", "number", "percent", "count") and not isinstance(found.type, YearType):
-                self.error((*loc, "formula"), f"公式「{f.formula.text}」里的「{'.'.join(path)}」不是数字（它是 {found.type.name}）")
+                self.error((*loc, "formula"), f"{shown}「{name}」不是这里能用的字段")
+            elif how == "count":
+                if not isinstance(found.type, ListType) or len(path) != 1:
+                    self.error((*loc, "formula"), f"count() 里的「{name}」应是一个列表，例如 count(项目)")
+            elif not isinstance(found.type, NUMERIC):
+                self.error((*loc, "formula"), f"{shown}「{name}」不是数字（它是 {found.type.name}）")
+            elif how == "sum" and not (len(path) == 2 and head is not None and _items_of(head.type) is not None):
+                self.error((*loc, "formula"), f"sum() 里应写「列表.字段」，例如 sum(项目.预算数)；「{name}」不是")
             elif how == "ref" and len(path) > 1 and _through_list(path, chain):
-                self.error((*loc, "formula"), f"「{'.'.join(path)}」是一个列表里的字段：请写 sum({'.'.join(path)})")
+                self.error((*loc, "formula"), f"「{name}」是一个列表里的字段：请写 sum({name})")
 
     def resolve(self, path: tuple, chain: list[BlockType]) -> Field | None:
         """The field `path` names, looked up from the innermost block of `chain` outwards."""
@@ -704,17 +782,29 @@ class _Reader:
                 return found
         return None
 
-    def check_template(self, template: Template, chain: list[BlockType], loc: tuple, *, item: bool = False, extra: tuple[str, ...] = ()) -> None:
+    def check_template(self, template: Template, chain: list[BlockType], loc: tuple, *, item: bool = False, extra: tuple[str, ...] = (), indexed: bool = True) -> None:
+        """Every `{…}` of `template` names one value that exists where it is filled in: a field
+        of `chain` (innermost first) holding a single value, or a name of `extra`; [序号] only
+        after a list of items (the element at this item's position)."""
         for reference in template.references():
             names = [p for p in reference.path if isinstance(p, str)]
             first = reference.path[0]
+            shown = f"「{{{reference.text}}}」"
             if isinstance(first, str) and (first in extra or (item and first in ITEM_NAMES)) and len(reference.path) == 1:
                 continue
-            if any(isinstance(p, tuple) and p != ("序号",) for p in reference.path):
-                self.error(loc, f"「{{{reference.text}}}」里的方括号只能写 [序号]（同一位置的那一项）")
+            index = [i for i, p in enumerate(reference.path) if isinstance(p, tuple)]
+            if index and (not indexed or index != [1] or reference.path[1] != ("序号",)):
+                where = "这里不能用方括号" if not indexed else "方括号只能写在列表名后面：[序号]（同一位置的那一项）"
+                self.error(loc, f"{shown}：{where}")
                 continue
-            if self.resolve(tuple(names), chain) is None:
-                self.error(loc, f"「{{{reference.text}}}」不是这里能用的字段")
+            if index and _items_of(getattr(self.resolve((first,), chain), "type", None)) is None:
+                self.error(loc, f"{shown}：「{first}」不是项目之类的列表，不能用 [序号]")
+                continue
+            found = self.resolve(tuple(names), chain) if not index or len(names) > 1 else None
+            if found is None:
+                self.error(loc, f"{shown}不是这里能用的字段" if not index or len(names) > 1 else f"{shown}：[序号] 后面还要写字段，例如 {{{first}[序号].名称}}")
+            elif not isinstance(found.type, SINGLE):
+                self.error(loc, f"{shown}是{found.type.name}，不是一个值，不能写进文字里：请改用它的某个字段")
 
     def check_cycles(self, block: BlockType, loc: tuple) -> None:
         formulas = {f.label: f for f in block.fields if f.formula is not None}
@@ -741,7 +831,11 @@ class _Reader:
         rows = tuple(self.text(body.get("rows", ""), (*loc, "rows")).split("."))
         chain, row_kind = self.row_scope(rows, (*loc, "rows"))
         columns = []
-        for column_name, column in (body.get("columns") or {}).items():
+        declared = body.get("columns") or {}
+        if not isinstance(declared, dict):
+            self.error((*loc, "columns"), "columns 应写成「栏名: {value: 字段}」的映射（每栏一行），不是列表")
+            declared = {}
+        for column_name, column in declared.items():
             parsed = self.column(str(column_name), column, (*loc, "columns", column_name), chain, row_kind)
             if parsed:
                 columns.append(parsed)
@@ -750,7 +844,13 @@ class _Reader:
         total = None
         if body.get("total") is not None:
             raw = body["total"]
-            label, top = (raw.get("label", "合计"), raw.get("position", "bottom") == "top") if isinstance(raw, dict) else (raw, False)
+            label, top = raw, False
+            if isinstance(raw, dict):
+                self._check_keys(raw, (*loc, "total"), ("label", "position"))
+                position = raw.get("position", "bottom")
+                if position not in ("top", "bottom"):
+                    self.error((*loc, "total", "position"), f"position 只能是 top（在各行之上）或 bottom（在下），而不是「{position}」")
+                label, top = raw.get("label", "合计"), position == "top"
             template = self.template(label, (*loc, "total"))
             if template is not None:
                 self.check_template(template, [self.root], (*loc, "total"))
@@ -793,16 +893,24 @@ class _Reader:
             self.error((*loc, "merge"), "merge 只能是 true（按所属合并）或 blank（空格与上一行合并）")
         each = str(body.get("each") or "")
         if each:
+            if "value" in body:
+                self.error((*loc, "value"), "each 的栏由 perfgen 填写，不能再写 value")
+            placeholder = "一级" if each == "一级" else "点"
+            if title is not None and any(r.text != placeholder for r in title.references()):
+                self.error((*loc, "title"), f"each: {each} 的栏名只能用 {{{placeholder}}}，例如 \"{{{placeholder}}}（个）\"")
             return self.each_column(name, body, loc, chain, row_kind, title, width, each)
+        if title is not None and title.references():
+            self.error((*loc, "title"), "栏名是固定的文字，不能用 {…}（只有 each 的栏名可以用 {一级} 或 {点}）")
         raw = body.get("value", name)
         text = self.text(raw, (*loc, "value"))
         parts = [p.name for p in self.indicator_spec_done.parts] if row_kind == "indicator" else []
-        specials = (*TABLE_NAMES, *ITEM_NAMES, *((*ROW_NAMES, *parts) if row_kind == "indicator" else ()))
+        has_items = row_kind == "item" or len(chain) == 3  # (the spec's own tree has none)
+        specials = (*TABLE_NAMES, *(ITEM_NAMES if has_items else ()), *((*ROW_NAMES, *parts) if row_kind == "indicator" else ()))
         if "{" in text:
             template = self.template(text, (*loc, "value"))
             scope = "spec"
             if template is not None:
-                self.check_template(template, chain, (*loc, "value"), item=True, extra=specials)
+                self.check_template(template, chain, (*loc, "value"), item=True, extra=specials, indexed=False)
                 order = ("spec", "item", "level1", "level2", "row")  # a text merges over what all its parts share
                 for reference in template.references():
                     names = tuple(p for p in reference.path if isinstance(p, str))
@@ -849,11 +957,12 @@ class _Reader:
                 self.error((*loc, "each"), "each: 一级 只用于每行一个项目、项目带指标的表（每个一级指标一栏，数出指标个数）")
                 return None
             return Column(name, title or parse_template("{一级}"), None, each="一级", width=width, kind="count")
-        found = chain[0].field(each)
+        item_block = chain[0] if row_kind == "item" and len(chain) == 2 else chain[1] if len(chain) == 3 else None
+        found = item_block.field(each) if item_block is not None else None
         if found is None or not isinstance(found.type, CheckpointsType):
-            self.error((*loc, "each"), f"each「{each}」应是 一级，或这一行的一个 checkpoints 字段（例如 支出计划）")
+            self.error((*loc, "each"), f"each「{each}」应是 一级，或这一行所属项目的一个 checkpoints 字段（例如 支出计划）")
             return None
-        return Column(name, title or parse_template("{点}"), None, each=each, width=width, kind=found.type.kind, field=found, scope="item")
+        return Column(name, title or parse_template("{点}"), None, each=each, width=width, kind=found.type.of.kind, field=found, scope="item")
 
     def appendix(self, data: Any, loc: tuple, tables: dict[str, TableSpec]) -> Appendix | None:
         if not isinstance(data, dict):
@@ -876,6 +985,15 @@ class _Reader:
             self.error(("split", "list"), f"split 的 list「{name}」不是规格里的列表")
             return None
         return Split(name, self.text(data.get("template", ""), ("split", "template")))
+
+
+NUMERIC = (MoneyType, NumberType, CountType, YearType)  # what a formula computes with
+SINGLE = (TextType, ChoiceType, FlagType, DateType, TitledType, YearType, NumberType, CountType)  # one value a text can show
+
+
+def _items_of(kind: FieldType | None) -> BlockType | None:
+    """The block of a list of items, else None."""
+    return kind.item if isinstance(kind, ListType) and isinstance(kind.item, BlockType) else None
 
 
 def _follow(block: BlockType, path: tuple) -> Field | None:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import Finding
-from .fieldtypes import closest
+from .text import closest
 from .load import Source
 from .records import Problem
 
@@ -49,6 +49,8 @@ def finding(source: Source, problem: Problem, codes: dict[str, str], other_keys:
             return Finding(source.position(loc, key=True), codes.get("elsewhere", code), elsewhere)
         known = "、".join(allowed) if allowed else "（无）"
         return Finding(source.position(loc, key=True), code, f"不认识的键「{label}」{closest(label, list(allowed), 0.3)}这里可以用的键有：{known}。")
+    if kind == "empty":
+        return Finding(source.position(loc), code, f"「{label}」{problem.message}。")
     if kind == "same_field":
         return Finding(source.position(loc, key=True), code, f"「{label}」与「{problem.input}」是同一项的两种写法，只能写一个：请删去其中一个。")
     if kind == "key_error":

@@ -3,7 +3,8 @@
 The core is what every form shares: 版式, 年度, 部门, lists of items (projects, tasks, goals) with a
 name, the indicator tree 一级 → 二级 → 三级 with its 指标值, and Decimal money. Every other field is
 declared by the layout (`fieldtypes`) and held in a `Values` mapping under its Chinese label, so a new
-form adds keys without code. Nothing here computes: totals, numbering and parsed 指标值 are `derive`'s.
+form adds keys without code. Nothing here computes: totals and parsed 指标值 are `derive`'s,
+numbering is `present`'s.
 """
 
 from __future__ import annotations

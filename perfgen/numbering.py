@@ -28,11 +28,15 @@ def chinese_numeral(n: int) -> str:
 
 
 def check_format(fmt: str) -> None:
-    """Raise ValueError unless `fmt` uses only the fields {n} and {cn}."""
-    fields = {name for _, name, _, _ in string.Formatter().parse(fmt) if name is not None}
-    unknown = fields - FIELDS
+    """Raise ValueError unless `fmt` uses only the fields {n} and {cn}, plainly."""
+    parsed = list(string.Formatter().parse(fmt))
+    unknown = {name for _, name, _, _ in parsed if name is not None} - FIELDS
     if unknown:
-        raise ValueError(f"unknown field(s) {sorted(unknown)}; use {{n}} or {{cn}}")
+        raise ValueError(f"不认识的「{'」「'.join(sorted(unknown))}」")
+    if any(name is not None and (spec or conversion) for _, name, spec, conversion in parsed):
+        raise ValueError("{n}、{cn} 后面不能再写「:…」或「!…」")
+    if not any(name is not None for _, name, _, _ in parsed):
+        raise ValueError("没有 {n} 或 {cn}，每一项的编号都会一样")
 
 
 def item_number(fmt: str, n: int) -> str:

@@ -15,7 +15,6 @@ from .derive import Computed, Row
 from .fieldtypes import (
     BlockType,
     CheckpointsType,
-    Field,
     FieldType,
     IndicatorsType,
     ListType,
@@ -97,6 +96,8 @@ def show(kind: FieldType, value: Any, layout: Layout) -> Any:
         return Node((point, Shown(kind.of.show(v), v)) for point, v in (value or Values({p: None for p in kind.points})).items())
     if isinstance(kind, OutlineType):
         return outline_blocks(value, kind.numbering)
+    if isinstance(kind, TitledType):
+        return Node({"标题": value.title if value else "", "内容": one_line(value.text) if value else ""})
     if isinstance(kind, MappingType):
         return Node((k, show(kind.value, v, layout)) for k, v in (value or {}).items())
     if kind.kind != "text":
@@ -184,7 +185,7 @@ def indicator_rows(rows: tuple[Row, ...], layout: Layout) -> Rows:
         for part in spec.parts:
             shown[part.name] = part_text(part, row.value, row.written)
         for f in spec.block.fields:
-            shown[f.label] = _field(f, row.values.get(f.label), layout)
+            shown[f.label] = show(f.type, row.values.get(f.label), layout)
         for f in blanks:
             text = row.values.get(f.label)
             if text is None and open_text.get(f.label):
@@ -201,10 +202,6 @@ def indicator_rows(rows: tuple[Row, ...], layout: Layout) -> Rows:
             counts[row.canonical1] = counts.get(row.canonical1, 0) + 1
     out.一级指标数 = counts
     return out
-
-
-def _field(f: Field, value: Any, layout: Layout) -> Any:
-    return show(f.type, value, layout) if not isinstance(f.type, TitledType) else one_line(getattr(value, "text", ""))
 
 
 def plain(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Stage 4: fill a layout's docxtpl template with a derived `Document`.
+"""Stage 4: fill a layout's docxtpl template with the presented spec (`present`) and its tables.
 
 Rendering is safe by construction: a sandboxed Jinja environment (templates are not fully
 trusted), autoescape on (so `&` and `<` in the user's text stay text), `StrictUndefined` (a
@@ -41,6 +41,7 @@ from .write import write_atomic
 
 VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
 STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
+PROPERTY_LIMIT = 255  # characters of a core property (python-docx refuses more)
 
 
 class _Template(DocxTemplate):
@@ -53,6 +54,14 @@ class _Template(DocxTemplate):
         except etree.XMLSyntaxError as exc:
             raise _BrokenXml(str(exc)) from None
         return super().fix_tables(xml)
+
+    def render_properties(self, context, jinja_env=None) -> None:
+        """docxtpl's, with each rendered property cut to the 255 characters a DOCX allows (a long
+        部门 in the title would otherwise fail the build)."""
+        for prop in ("author", "comments", "identifier", "language", "subject", "title"):
+            initial = getattr(self.docx.core_properties, prop)
+            rendered = (jinja_env or jinja2.Environment()).from_string(initial).render(context)
+            setattr(self.docx.core_properties, prop, rendered[:PROPERTY_LIMIT])
 
 
 class _BrokenXml(Exception):

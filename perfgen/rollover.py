@@ -95,6 +95,7 @@ def rollover(spec_path: Path, year: int, target: Path | None = None, *, force: b
     previous = Path(os.path.relpath(spec_path.resolve(), target.resolve().parent)).as_posix()
     _set_year(data, year)
     _set_previous(data, previous)
+    _rebase_layout(data, spec_path, target)
     flagged = _flag_block(data, layout.root, spec.year) + _flag_typed_rates(data, layout.root, spec.year)
     out = io.StringIO()
     yaml.dump(data, out)
@@ -131,6 +132,18 @@ def _yaml_for(text: str) -> tuple[YAML, bool]:
 def _set_year(data: CommentedMap, year: int) -> None:
     old = data["年度"]
     data["年度"] = type(old)(str(year)) if isinstance(old, str) else year
+
+
+def _rebase_layout(data: CommentedMap, spec_path: Path, target: Path) -> None:
+    """A 版式 that names a layout directory is relative to the spec: keep it pointing at the same
+    directory from the new spec's place."""
+    reference = data.get("版式")
+    if not isinstance(reference, str) or not ("/" in reference or "\\" in reference or reference.startswith(".")):
+        return
+    directory = (spec_path.resolve().parent / reference).resolve()
+    moved = Path(os.path.relpath(directory, target.resolve().parent)).as_posix()
+    if moved != reference.rstrip("/"):
+        data["版式"] = type(reference)(moved if moved.startswith(".") else f"./{moved}")
 
 
 def _set_previous(data: CommentedMap, reference: str) -> None:

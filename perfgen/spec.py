@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import Finding, PerfgenError, SpecError
 from .fieldtypes import SOFT, BlockType
+from .frameworks import frameworks
 from .layout import CORE, Layout, builtin_layouts, declared_elsewhere, find_layout
 from .load import Number, Source, load_source
 from .messages import finding
@@ -47,7 +48,12 @@ def validate_spec(source: Source, layout: Layout | None) -> tuple[Spec, list[Fin
     values = root.convert(source.data, (), problems)
     findings = [_finding(source, p, layout) for p in problems if p.kind in SOFT]
     if values is INVALID or layout is None:
-        error = SpecError([_finding(source, p, layout) for p in problems if p.kind not in SOFT])
+        hard = [_finding(source, p, layout) for p in problems if p.kind not in SOFT]
+        if values is INVALID and not hard:  # an unknown key where only declared ones can be (a checkpoint, a value part)
+            hard, findings = findings, []
+        if not hard:  # no layout, yet nothing wrong with 版式 as written: say what is missing
+            hard = [Finding(source.position(("版式",)), "L001", "没有写明版式：请在「版式:」后写上版式名称（perfgen layouts 列出全部版式）或版式目录的相对路径。")]
+        error = SpecError(hard)
         error.soft = findings  # for `check` to show too, at their levels
         raise error
     declared = Values({f.label: values[f.label] for f in layout.declared()})
@@ -73,7 +79,7 @@ def load_spec(path: Path) -> tuple[Spec, Layout]:
     return parse_spec(source, layout), layout  # type: ignore[return-value]
 
 
-CODES = {"missing": "S002", "missing_declared": "S005", "extra_forbidden": "S003", "elsewhere": "L004", "same_field": "S007", "key_error": "S004", "other": "S004"}
+CODES = {"missing": "S002", "empty": "S002", "missing_declared": "S005", "extra_forbidden": "S003", "elsewhere": "L004", "same_field": "S007", "key_error": "S004", "other": "S004"}
 
 
 def _finding(source: Source, problem: Problem, layout: Layout | None) -> Finding:
@@ -174,8 +180,6 @@ def _options(group: dict) -> list[dict]:
 
 
 def _level_names(group: dict) -> dict[str, Any]:
-    from .frameworks import frameworks
-
     level1s: dict[str, set[str]] = {}
     for framework in frameworks().values():
         for level1, level2s in framework.levels.items():

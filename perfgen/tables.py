@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .derive import Computed, Row
-from .fieldtypes import BlockType, ListType
+from .fieldtypes import BlockType, ListType, MoneyType
 from .formula import Template
 from .layout import Column, TableSpec
 from .model import Item, Values
@@ -43,6 +43,8 @@ class TableColumn:
     kind: str = "text"  # text | money | percent | number | count | value (an 指标值's number)
     width: int = 10
     each: bool = False  # one of the columns an `each` column expands to
+    type: Any = None  # the field type its values have (the 合计 and the workbook show them so)
+    summable: bool = True  # a column sum counts each value once (not an item's amount repeated on each of its rows)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ Getter = Callable[[_Context], Cell]
 
 
 def build_table(computed: Computed, spec: TableSpec, label: str = "") -> Table:
-    expanded = [(column, c) for column in spec.columns for c in _expand(column, computed)]
+    expanded = [(column, c) for column in spec.columns for c in _expand(column, computed, spec)]
     columns = [c for _, c in expanded]
     contexts = list(_contexts(computed, spec))
     cells = [_column_cells(column, computed, spec) for column in spec.columns]
@@ -130,12 +132,15 @@ def workbook_tables(computed: Computed, built: list[Table]) -> list[Table]:
     return [by_name.get(name) or build_table(computed, layout.tables[name]) for name in layout.workbook]
 
 
-def _expand(column: Column, computed: Computed) -> list[TableColumn]:
+def _expand(column: Column, computed: Computed, spec: TableSpec) -> list[TableColumn]:
     if column.each == "一级":
         return [TableColumn(column.name, column.title.render(lambda r, n=name: n), "count", column.width, True) for name in computed.framework.level1_names()]
     if column.each:
-        return [TableColumn(column.name, column.title.render(lambda r, p=point: p), column.kind, column.width, True) for point in column.field.type.points]
-    return [TableColumn(column.name, column.title.render(lambda r: ""), column.kind, column.width)]
+        kind = column.field.type.of
+        return [TableColumn(column.name, column.title.render(lambda r, p=point: p), column.kind, column.width, True, kind) for point in column.field.type.points]
+    kind = column.field.type if column.field is not None else None
+    repeated = len(spec.rows) == 2 and column.scope in ("item", "spec") and not column.merge  # an item's value on each of its rows
+    return [TableColumn(column.name, column.title.render(lambda r: ""), column.kind, column.width, type=kind, summable=not repeated)]
 
 
 def _item_list(computed: Computed, spec: TableSpec) -> tuple[BlockType | None, str]:
@@ -210,10 +215,10 @@ def getter(path: tuple, computed: Computed, spec: TableSpec | None) -> Getter:
                 return lambda c: Cell(getattr(c.row, attribute))
             if first == "指标值":
                 return lambda c: Cell(c.row.value.text)
-            found = layout.indicators.block.field(first)
-            if found is not None:
-                kind = found.type
-                return lambda c: _typed(kind, c.row.values.get(first))
+    if indicator_rows:
+        kind = _type_at(layout.indicators.block, path)
+        if kind is not None:
+            return lambda c: _typed(kind, _value_at(c.row.values, path))
     if block is not None:
         inner = path[1:] if len(path) > 1 and first == list_label else path
         kind = _type_at(block, inner)
@@ -294,9 +299,9 @@ def _group(scope: str, context: _Context) -> tuple:
 
 def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows: list[list[Cell]], contexts: list[_Context]) -> list[Cell]:
     """The 合计 row: amounts and counts summed (Decimal), each item's once however many rows it
-    spans; the label in the first column."""
+    spans, shown as their column's field shows them; the label in the first column."""
     cells = []
-    scopes = [column.scope for column in spec.columns for _ in _expand(column, computed)]
+    scopes = [column.scope for column in spec.columns for _ in _expand(column, computed, spec)]
     for c, column in enumerate(columns):
         seen: set[tuple] = set()
         numbers = []
@@ -307,7 +312,8 @@ def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows
                 numbers.append(row[c].number)
         if column.kind in ("money", "count") and numbers:
             total = sum(numbers, 0 if column.kind == "count" else Decimal(0))
-            cells.append(Cell(computed.layout.money.show(total) if column.kind == "money" else str(total), total))
+            shown = column.type if isinstance(column.type, MoneyType) else computed.layout.money
+            cells.append(Cell(shown.show(total) if column.kind == "money" else str(total), total))
         else:
             cells.append(Cell(""))
     cells[0] = Cell(spec.total.label.render(lambda r: getter(r.path, computed, None)(_Context()).text))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from typing import Any
@@ -46,3 +47,9 @@ def _join_lines(lines: list[str]) -> str:
 
 def _is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def closest(word: str, options: list[str], cutoff: float = 0.4) -> str:
+    """「，是不是想写「X」？」 for the closest option, or 「。」 (the end of a Chinese message)."""
+    match = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+    return f"，是不是想写「{match[0]}」？" if match else "。"

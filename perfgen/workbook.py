@@ -91,19 +91,28 @@ def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> N
         row = HEADER_ROW + 1 if top else first + len(table.rows)
         last = first + len(table.rows)  # 1-based number of the last data row
         for c, (cell, column) in enumerate(zip(table.total, table.columns, strict=True)):
-            if column.kind in ("money", "count", "number") and cell.number is not None:
-                letter = xlsxwriter.utility.xl_col_to_name(c)
-                fmt = styles.money(places, total=True) if column.kind == "money" else styles.total_count if column.kind == "count" else styles.number
-                cached = float(cell.number) if isinstance(cell.number, Decimal) else cell.number
-                sheet.write_formula(row, c, f"=SUM({letter}{first + 1}:{letter}{last})", fmt, cached)
+            if column.kind in ("money", "count") and cell.number is not None:
+                fmt = styles.money(_places(column, places), total=True) if column.kind == "money" else styles.total_count
+                if column.summable:
+                    letter = xlsxwriter.utility.xl_col_to_name(c)
+                    cached = float(cell.number) if isinstance(cell.number, Decimal) else cell.number
+                    sheet.write_formula(row, c, f"=SUM({letter}{first + 1}:{letter}{last})", fmt, cached)
+                else:  # an item's amount repeated on each of its rows: a SUM would count it again and again
+                    _write(sheet, row, c, cell.number, fmt)
             else:
                 sheet.write(row, c, cell.text, styles.total_text)
+
+
+def _places(column, places: int) -> int:
+    """A money column's decimals: its field's own, else the table's."""
+    own = getattr(column.type, "places", None)
+    return own if own is not None else places
 
 
 def _formatted(styles: _Styles, table: Table, row: list, c: int, places: int):
     cell, kind = row[c], table.columns[c].kind
     if kind == "money" and isinstance(cell.number, Decimal):
-        return styles.money(places), cell.number
+        return styles.money(_places(table.columns[c], places)), cell.number
     if kind == "count" and cell.number is not None:
         return styles.count, cell.number
     if kind == "percent" and cell.number is not None:

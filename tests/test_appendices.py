@@ -132,3 +132,16 @@ def test_split_writes_each_project_table_alone(tmp_path):
     doc = Document(tmp_path / "x-项目4.docx")
     assert doc.paragraphs[0].text == "4.徐水区2022年度林业有害生物防治经费绩效目标表"
     assert len(doc.tables) == 2 and doc.tables[0].rows[2].cells[3].text == "70.00"
+
+
+def test_an_alias_of_a_level1_is_counted_under_its_canonical_name(tmp_path):
+    """效果指标 is accepted for 效益指标: the summary counts it there (it used to count 0)."""
+    text = (SPECS / "2020" / "chengde-gaoxin-guotu.yaml").read_text(encoding="utf-8").replace("      效益指标:\n", "      效果指标:\n")
+    spec = tmp_path / "s.yaml"
+    spec.write_text(text, encoding="utf-8")
+    out = build(Job(spec, Path("s")), tmp_path / "out").outputs
+    summary = Document(next(p for p in out if p.name == "s-附表1.docx")).tables[0]
+    header = [c.text for c in summary.rows[0].cells]
+    total = [c.text for c in summary.rows[-1].cells]
+    assert header[-3:] == ["产出指标（个）", "效益指标（个）", "满意度指标（个）"]
+    assert int(total[-2]) > 0 and sum(map(int, total[-3:])) == EXPECTED["chengde-gaoxin-guotu"][0]

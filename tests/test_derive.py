@@ -106,7 +106,7 @@ def test_indicator_rows_never_carry_none():
     from perfgen.derive import Row
     from perfgen.indicators import EMPTY
 
-    row = Row("产出指标", "数量指标", "产出指标", "数量指标", "x", None, EMPTY, Values({"描述": None, "依据": None}))
+    row = Row("产出指标", "数量指标", "产出指标", "x", None, EMPTY, Values({"描述": None, "依据": None}))
     (shown_row,) = indicator_rows((row,), HEBEI_2020)
     assert shown_row.描述 == "" and shown_row.依据 == "" and shown_row.指标值 == "" and shown_row.符号 == ""
     assert Indicator("x", None, Values()).value is None
