@@ -85,8 +85,8 @@ def check(path: Path) -> Checked:
     except LayoutError as exc:  # report the spec's own problems with it
         try:
             validate_spec(source, None)
-        except SpecError as core:
-            raise type(exc)([*exc.findings, *core.findings]) from None
+        except SpecError as core:  # (its "no layout" is said better by the layout's own error)
+            raise type(exc)([*exc.findings, *(f for f in core.findings if f.code != "L001")]) from None
     config, config_problems = config_overrides(path)
     own, own_problems = read_overrides(source.data, source)
     layers = (profile(layout.rules if layout else {}), config, own)

@@ -305,9 +305,10 @@ def shown_totals(c: Checking) -> Iterator[Finding]:
         formula = found.field.formula
         if isinstance(kind, MoneyType) and kind.places is not None and formula is not None and formula.is_sum() and found.parent is not None:
             paths = formula.parts()
-            parts = [p for path in paths if (p := found.parent.get(path[0])) is not None]
+            beside = all(len(path) == 1 and _is_money(found, path[0]) for path in paths)  # amounts of the same block only
+            parts = [p for path in paths if (p := found.parent.get(path[0])) is not None] if beside else []
             total = sum(parts, Decimal(0))  # what the parts give (a wrong written total is M001's)
-            if all(len(path) == 1 and _is_money(found, path[0]) for path in paths) and parts and _disagree(kind, parts, total):
+            if parts and _disagree(kind, parts, total):
                 yield c.warning(found.loc, "M003", _rounding_message(kind, parts, total, found.field.label))
                 return
         items = kind.item if isinstance(kind, ListType) and isinstance(kind.item, BlockType) else None

@@ -522,8 +522,8 @@ class _Reader:
         fmt = str(body.get(key, default))
         try:
             fmt.format(y=2024, m=1, mm="01", d=1, dd="01")
-        except (KeyError, IndexError, ValueError, AttributeError) as exc:
-            self.error((*loc, key), f"日期格式「{fmt}」不对（{exc}）：只能用 {{y}}（年）、{{m}} {{mm}}（月）、{{d}} {{dd}}（日）")
+        except (KeyError, IndexError, ValueError, AttributeError):
+            self.error((*loc, key), f"日期格式「{fmt}」不对：只能用 {{y}}（年）、{{m}} {{mm}}（月）、{{d}} {{dd}}（日）")
             return default
         return fmt
 
@@ -544,7 +544,7 @@ class _Reader:
                 try:
                     re.compile(str(pattern))
                 except re.error as exc:
-                    self.error((*loc, "pattern"), f"pattern 不是正则表达式（{exc}）")
+                    self.error((*loc, "pattern"), f"pattern「{pattern}」不是有效的正则表达式（第 {(exc.pos or 0) + 1} 个字符处有误）：请检查括号和转义")
                     pattern = None
             limit = self.integer(body.get("max_length"), (*loc, "max_length"), 1, 100000)
             return (TextType if kind == "text" else ParagraphsType)(pattern if kind == "text" else None, limit)
@@ -555,8 +555,8 @@ class _Reader:
             shown = DateRangeType(str(body.get("format", "{start}-{end}")), *formats)
             try:
                 shown.range_format.format(start="", end="")
-            except (KeyError, IndexError, ValueError, AttributeError) as exc:
-                self.error((*loc, "format"), f"起止日期格式「{shown.range_format}」不对（{exc}）：只能用 {{start}} 和 {{end}}")
+            except (KeyError, IndexError, ValueError, AttributeError):
+                self.error((*loc, "format"), f"起止日期格式「{shown.range_format}」不对：只能用 {{start}} 和 {{end}}，不加「:…」")
                 shown.range_format = "{start}-{end}"
             return shown
         if kind == "choice":

@@ -160,7 +160,7 @@ def _contexts(computed: Computed, spec: TableSpec) -> Iterator[_Context]:
     numbering = computed.layout.root.field(label).type.numbering
     n = 0
     for i, item in enumerate(values[label] or ()):
-        number = item_number(numbering, i + 1) if numbering else str(i + 1)
+        number = item_number(numbering, i + 1) if numbering else ""  # as a template shows it (present)
         if len(spec.rows) == 1:
             n += 1
             yield _Context(item, number, row_number=n, item_key=i)

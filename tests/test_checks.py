@@ -100,3 +100,10 @@ def test_rounded_parts_that_do_not_add_up_to_the_shown_total_are_flagged(tmp_pat
     finding = only(result, "M003")
     assert finding.severity is Severity.WARNING and finding.position.line == 7
     assert "1.25 + 0.13" in finding.message and "1.37" in finding.message
+
+
+def test_a_finding_on_an_alias_points_at_the_key_written(tmp_path):
+    # 河北-2022 declares 财政资金 with the alias 财政拨款: the warning names and points at what was written
+    result = findings(tmp_path, SPEC_2022.replace("    财政资金: 70\n", "    财政拨款: 70.1234567\n"))
+    finding = only(result, "M002")
+    assert (finding.position.line, finding.position.column) == (9, 11) and "「财政拨款」" in finding.message

@@ -253,3 +253,25 @@ def test_the_layouts_schema_knows_its_declared_keys():
     data["联系人"]["手机"] = "1"  # a key a nested block does not declare
     errors = {tuple(e.absolute_path) for e in validator.iter_errors(data)}
     assert {("项目", 0), ("联系人",)} <= errors
+
+
+def test_an_items_amount_repeated_on_its_rows_is_totalled_once(tmp_path):
+    """A project's amount on each of its indicator rows, not merged: the 合计 (DOCX and workbook)
+    counts it once per project, and the workbook writes it as a number, not a SUM over the rows."""
+    import shutil
+
+    layout = tmp_path / "form"
+    shutil.copytree(LAYOUT, layout)
+    text = (layout / "layout.yaml").read_text(encoding="utf-8")
+    text = text.replace("    title: 绩效指标导入表\n    rows: 项目.绩效指标\n", "    title: 绩效指标导入表\n    rows: 项目.绩效指标\n    total: 合计\n")
+    text = text.replace("      项目编码: {value: 项目.编码, width: 24}\n", "      项目编码: {value: 项目.编码, width: 24}\n      项目资金: {value: 项目.年度资金总额, width: 12}\n", 1)
+    (layout / "layout.yaml").write_text(text, encoding="utf-8")
+    outputs = build(Job(layout / "spec.yaml", Path("x")), tmp_path / "out", Options(draft=True)).outputs
+    from perfgen.tables import build_table
+
+    computed = document_of(layout / "spec.yaml")[1]
+    total = build_table(computed, computed.layout.tables["指标表"]).total  # (the appendix template, made for the table without it, shows no 合计)
+    assert [cell.text for cell in total[:2]] == ["合计", "81.48"]  # 61.475 + 20, not once per row
+    sheet = openpyxl.load_workbook(next(p for p in outputs if p.suffix == ".xlsx"))["附表2"]
+    total = sheet.cell(sheet.max_row, 2).value
+    assert total == pytest.approx(81.475) and not str(total).startswith("=")

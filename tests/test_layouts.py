@@ -43,8 +43,22 @@ def test_a_spec_can_name_its_own_layout_directory(tmp_path):
         ("spec:\n  合计: {type: money, formula: 财政拨款 + }\n", ["公式", "不完整", "layout.yaml:4"]),
         ("spec:\n  合计: {type: money, formula: 财政拨款 + 其他资金}\n", ["财政拨款", "不是这里能用的字段", "layout.yaml:4"]),
         ("tables:\n  汇总:\n    rows: 项目\n    columns: {名称: {value: 名字}}\n", ["名字", "layout.yaml:6"]),
+        ("spec:\n  人数: count\n  合计: {type: money, formula: sum(人数)}\n", ["sum()", "列表.字段", "layout.yaml:5"]),
+        ("spec:\n  计划: {type: checkpoints, points: [一季度]}\n  合计: {type: money, formula: 计划 + 1}\n", ["不是数字", "checkpoints", "layout.yaml:5"]),
+        ("spec:\n  金额: {type: money, default: '{部门}'}\n", ["default", "formula", "layout.yaml:4"]),
+        ("spec:\n  标题: {type: text, default: '{部门:.2f}'}\n", ["不能再写", "layout.yaml:4"]),
+        ("spec:\n  日期: {type: date, format: '{y}.{q}'}\n", ["日期格式", "{q}", "layout.yaml:4"]),
+        ("spec:\n  分值: {type: text, role: weight}\n", ["role: weight", "number", "layout.yaml:4"]),
+        ("spec:\n  编码: {type: text, required: no}\n", ["required", "true 或 false", "layout.yaml:4"]),
+        ("spec:\n  目标: {type: list, of: text, numbering: '项'}\n", ["编号格式", "没有 {n}", "layout.yaml:4"]),
+        ("spec:\n  项目: {type: list, item: {名称: text}}\ntables:\n  表:\n    rows: 项目\n    columns: {数: {each: 一级, value: 名称}}\n", ["each", "不能再写 value"]),
+        ("spec:\n  项目: {type: list, item: {名称: text}}\ntables:\n  表:\n    rows: 项目\n    columns: {名称: 名称}\nworkbook: [表, 表]\n", ["已列过一次", "layout.yaml:9"]),
     ],
-    ids=["unknown type", "template of a missing field", "out of range and unknown", "broken formula", "formula of a missing field", "unknown column"],
+    ids=[
+        "unknown type", "template of a missing field", "out of range and unknown", "broken formula", "formula of a missing field", "unknown column",
+        "sum of a non-list", "formula over checkpoints", "default on an amount", "format spec in a template", "bad date format",
+        "weight on text", "yes written as text", "numbering without a number", "each with a value", "a sheet twice",
+    ],  # fmt: skip
 )
 def test_broken_layout_description_is_a_layout_error(tmp_path, description, expected):
     own = tmp_path / "bad-form"

@@ -192,3 +192,16 @@ def test_cli(tmp_path):
     missing = perfgen("rollover", tmp_path / "none.yaml", "--year", "2021")
     assert missing.returncode == 1 and "找不到该文件" in missing.stderr and "Traceback" not in missing.stderr
     assert perfgen("check", tmp_path / "specs").returncode == 0
+
+
+def test_a_layout_directory_is_still_found_from_the_new_place(tmp_path):
+    from conftest import TESTS
+
+    layout = tmp_path / "layouts" / "form"
+    shutil.copytree(TESTS / "layouts" / "every-field", layout)
+    spec = tmp_path / "specs" / "2024" / "a.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text((layout / "spec.yaml").read_text(encoding="utf-8").replace("版式: .", "版式: ../../layouts/form"), encoding="utf-8")
+    rolled = rollover(spec, 2025, tmp_path / "elsewhere" / "r.yaml")
+    assert "版式: ../layouts/form\n" in rolled.target.read_text(encoding="utf-8")
+    assert check(rolled.target).layout.name == "测试-全部字段"

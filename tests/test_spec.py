@@ -91,3 +91,27 @@ def test_absurd_numbers_are_refused_quickly_not_computed(tmp_path):
     indicator = "    绩效指标:\n      产出指标:\n        数量指标:\n          - 增长: {变动率: 人员, 小数位: 1e999999999}\n"
     (finding,) = findings(tmp_path, BASE + "上年规格: a.yaml\n项目:\n  - 名称: 甲\n" + indicator)
     assert finding.code == "S004" and "太大" in finding.message
+
+
+def test_empty_layout_and_department_are_errors_at_their_place(tmp_path):
+    from conftest import spec_findings
+
+    found = spec_findings(tmp_path, '版式: ""\n年度: 2020\n部门: ""\n')
+    assert [(f.code, f.position.line) for f in found] == [("S002", 1), ("S002", 3)]
+    found = spec_findings(tmp_path, "年度: 2020\n部门: 甲\n")
+    assert [f.code for f in found] == ["S002"] and "版式" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("written", "amount"),
+    [("'3,309,840.00'", Decimal("3309840.00")), ("-0", Decimal("0")), ("0.10", Decimal("0.10"))],
+)
+def test_amounts_as_written(tmp_path, written, amount):
+    spec = parse(tmp_path, BASE + f"项目:\n  - 名称: 甲\n    财政拨款: {written}\n    绩效指标: {{}}\n")
+    value = spec.values["项目"][0].values["财政拨款"]
+    assert value == amount and str(value) == str(amount)
+
+
+def test_commas_that_are_not_thousands_separators_are_refused(tmp_path):
+    (finding,) = findings(tmp_path, BASE + "项目:\n  - 名称: 甲\n    财政拨款: '51,35'\n    绩效指标: {}\n")
+    assert finding.code == "S004" and "51,35" in finding.message and finding.position.line == 7
