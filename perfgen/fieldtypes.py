@@ -320,7 +320,7 @@ class CountType(FieldType):
         return value
 
     def schema(self):
-        return {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": rf"^\s*\d+\s*{re.escape(self.suffix)}$"}]}
+        return {"anyOf": [{"type": "integer", "minimum": self.minimum}, {"type": "string", "pattern": rf"^\s*\d+\s*{re.escape(self.suffix)}$"}]}
 
     def show(self, value):
         return "" if value is None else f"{value}{self.suffix}"
