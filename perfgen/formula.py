@@ -17,6 +17,7 @@ import re
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
@@ -203,20 +204,27 @@ class Reference:
 class Template:
     text: str
 
+    @cached_property
+    def _pieces(self) -> tuple[tuple[str, Reference | None], ...]:
+        """(literal text, the reference after it) in order, parsed once (templates are rendered
+        for every row of every table)."""
+        return tuple((literal, _reference(name) if name is not None else None) for literal, name, _, _ in string.Formatter().parse(self.text))
+
     def references(self) -> list[Reference]:
-        return [_reference(name) for _, name, _, _ in string.Formatter().parse(self.text) if name is not None]
+        return [reference for _, reference in self._pieces if reference is not None]
 
     def render(self, resolve: Callable[[Reference], Any]) -> str:
         """The text with each reference replaced by `resolve(reference)` (None → "")."""
         out = []
-        for literal, name, _, _ in string.Formatter().parse(self.text):
+        for literal, reference in self._pieces:
             out.append(literal)
-            if name is not None:
-                value = resolve(_reference(name))
+            if reference is not None:
+                value = resolve(reference)
                 out.append("" if value is None else str(value))
         return "".join(out)
 
 
+@lru_cache(maxsize=1024)
 def parse_template(text: str) -> Template:
     try:
         template = Template(text)

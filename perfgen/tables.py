@@ -70,7 +70,7 @@ class Table:
         })  # fmt: skip
 
     def row_context(self, row: list[Cell]) -> dict[str, Any]:
-        return _by_name(self.columns, [Merged(cell.shown, cell.merge or "restart", cell.text) if cell.merge else Shown(cell.text, cell.number) for cell in row])
+        return _by_name(self.columns, [Merged(cell.shown, cell.merge, cell.text) if cell.merge else Shown(cell.text, cell.number) if cell.number is not None else cell.text for cell in row])
 
 
 def _by_name(columns: list[TableColumn], cells: list[Any]) -> dict[str, Any]:
