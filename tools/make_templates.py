@@ -274,13 +274,19 @@ def _prune(doc) -> None:
 INDICATOR_WIDTHS = [12, 14, 23, 31, 13, 11, 14, 38]  # 一级 二级 三级 描述 符号 值 单位 依据
 
 
-def hebei_2020_project(doc, items: str) -> None:
+def each_on_a_new_page(doc, items: str, text: str, style: str) -> None:
+    """Open a loop over `items` (as `p`) whose every element but the first starts a new page with
+    the paragraph `text`."""
     tag(doc, f"{{%p for p in {items} %}}")
     tag(doc, "{%p if loop.first %}")
-    para(doc, "{{ p.序号 }}{{ p.标题 }}", "Heading 2")
+    para(doc, text, style)
     tag(doc, "{%p else %}")
-    para(doc, "{{ p.序号 }}{{ p.标题 }}", "Heading 2", page_break=True)
+    para(doc, text, style, page_break=True)
     tag(doc, "{%p endif %}")
+
+
+def hebei_2020_project(doc, items: str) -> None:
+    each_on_a_new_page(doc, items, "{{ p.序号 }}{{ p.标题 }}", "Heading 2")
     para(doc, "1、绩效目标表", "Heading 3")
     head = table(doc, INDICATOR_WIDTHS, 7)
     cell(head, 0, 0, "项目名称", to=(0, 1))
@@ -555,12 +561,7 @@ NATIONAL_WIDTHS = [22, 13, 20, 24, 18, 20, 22, 17]  # label, 一级, 二级 三�
 
 def national_project():
     doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年项目支出绩效目标申报表")
-    tag(doc, "{%p for p in doc.项目 %}")
-    tag(doc, "{%p if loop.first %}")
-    para(doc, "项目支出绩效目标申报表", "表格标题")
-    tag(doc, "{%p else %}")
-    para(doc, "项目支出绩效目标申报表", "表格标题", page_break=True)
-    tag(doc, "{%p endif %}")
+    each_on_a_new_page(doc, "doc.项目", "项目支出绩效目标申报表", "表格标题")
     para(doc, "（{{ doc.年度 }}年度）", "表格副标题")
     t = table(doc, NATIONAL_WIDTHS, 13)
     cell(t, 0, 0, "项目责任人（签字）：", to=(0, 3), style="表格正文")
