@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .fieldtypes import BlockType, ChoiceType, Field, IndicatorsType, ListType, MoneyType, SectionsType
+from .fieldtypes import BlockType, ChoiceType, Field, IndicatorsType, ListType, MoneyType, PercentType, SectionsType
 from .formula import Path, Reference, parse_template
 from .frameworks import Framework, frameworks
 from .indicators import Parsed, parse_value
@@ -301,7 +301,7 @@ def _every_level2(framework: Framework, canonical1: str, written: dict[str, list
 
 def _shown_value(spec: Spec, value: IndicatorValue) -> str | ValueParts | None:
     if isinstance(value, ChangeRate):
-        return percent_text(change_rate(spec, value))
+        return PercentType().show(change_rate(spec, value))
     return value
 
 
@@ -350,8 +350,13 @@ def change_rate(spec: Spec, rate: ChangeRate) -> Decimal | None:
     return result.copy_abs() if result.is_zero() else result
 
 
-def percent_text(value: Decimal | None) -> str:
-    return "" if value is None else f"{format(value, 'f')}%"
+def level1_counts(rows) -> dict[str, int]:
+    """How many 三级 each 一级 (in the framework's words) has among `rows` (empty rows not counted)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if not row.placeholder:
+            counts[row.canonical1] = counts.get(row.canonical1, 0) + 1
+    return counts
 
 
 def resolved(computed: Computed, path: tuple) -> Any:

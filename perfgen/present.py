@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .derive import Computed, Row
+from .derive import Computed, Row, level1_counts
 from .fieldtypes import (
     BlockType,
     CheckpointsType,
@@ -195,12 +195,8 @@ def indicator_rows(rows: tuple[Row, ...], layout: Layout) -> Rows:
                 open_text[f.label] = text is not None and bool(text)
         out.append(shown)
         previous = row
-    out.指标数 = sum(not r.placeholder for r in rows)
-    counts: dict[str, int] = {}
-    for row in rows:
-        if not row.placeholder:
-            counts[row.canonical1] = counts.get(row.canonical1, 0) + 1
-    out.一级指标数 = counts
+    out.一级指标数 = level1_counts(rows)
+    out.指标数 = sum(out.一级指标数.values())
     return out
 
 

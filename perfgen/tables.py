@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .derive import Computed, Row
+from .derive import Computed, Row, level1_counts
 from .fieldtypes import BlockType, ListType, MoneyType
 from .formula import Template
 from .layout import Column, TableSpec
@@ -178,8 +178,8 @@ def _column_cells(column: Column, computed: Computed, spec: TableSpec) -> Callab
         trees = [f.label for f in block.fields if f.type.name == "indicators"]
 
         def counts(context: _Context) -> list[Cell]:
-            rows = [r for label in trees for r in context.item.values.get(label) or () if not r.placeholder]
-            return [Cell(str(n), n) for n in (sum(r.canonical1 == name for r in rows) for name in names)]
+            counted = level1_counts(r for label in trees for r in context.item.values.get(label) or ())
+            return [Cell(str(counted.get(name, 0)), counted.get(name, 0)) for name in names]
 
         return counts
     if column.each:
