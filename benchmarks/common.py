@@ -48,7 +48,7 @@ def baseline_jobs(spec: Path, directory: Path) -> Path:
         if "tables." in template.read("word/document.xml").decode("utf-8"):
             context["tables"] = {name: plain(build_table(computed, table).context()) for name, table in layout.tables.items()}
     jobs = [{"template": str(layout.template_path), "context": context, "out": str(directory / "raw.docx")}]
-    for appendix, table in zip(layout.appendices, appendix_tables(computed), strict=True):
+    for appendix, table in zip(layout.appendices, appendix_tables(computed, layout), strict=True):
         jobs.append({
             "template": str(layout.directory / appendix.template),
             "context": {**context, "t": plain(table.context())},

@@ -105,15 +105,15 @@ def check(path: Path) -> Checked:
 
 
 class Tables:
-    """The layout's declared tables for a template (`tables.申报表`), each built when first used."""
+    """The declared tables of a layout for its template (`tables.申报表`), each built when first used."""
 
-    def __init__(self, computed: Computed):
-        self._computed = computed
+    def __init__(self, computed: Computed, layout: Layout):
+        self._computed, self._layout = computed, layout
         self._built: dict = {}
 
     def __getitem__(self, name: str):
         if name not in self._built:
-            spec = self._computed.layout.tables.get(name)
+            spec = self._layout.tables.get(name)
             if spec is None:
                 raise KeyError(name)
             self._built[name] = build_table(self._computed, spec).context()
@@ -138,20 +138,36 @@ class Options:
 def build(job: Job, out_dir: Path, options: Options = Options(), office: Office | None = None) -> Built:
     """Build one spec's documents into `out_dir`; raise a `PerfgenError` before writing on error.
 
-    With `office` (and not `options.draft`) the document is laid out in LibreOffice and the page
-    of every heading is written into the 目录; `options.pdf` needs `office`.
+    A spec whose layout extends another (monitoring, self-evaluation) builds the documents of
+    every layout of the chain: the targets as `<stem>.docx`, then `<stem>-监控.docx`, … With
+    `office` (and not `options.draft`) each document is laid out in LibreOffice and the page of
+    every heading is written into its 目录; `options.pdf` needs `office`.
     """
+    # 1. load, validate, compute (formulas, defaults, rows, scores), check the rules
     checked = check(job.spec)
-    spec, layout = checked.spec, checked.layout
+    # 2. present the values in the layout's style, once for every document
     document = present(checked.computed)
-    context = {"doc": document, "tables": Tables(checked.computed)}
-    docx = render(layout.template_path, context)
-    entries = fill_toc(docx)
-    when = build_time(spec.year)
-    target = out_dir / job.output_stem.with_suffix(".docx")
-    outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
+    when = build_time(checked.spec.year)
+    main = out_dir / job.output_stem.with_suffix(".docx")
     if options.pdf and office is None:
-        raise OutputError.single(Position(str(target)), "W003", f"生成 PDF 需要 LibreOffice：请先安装（{INSTALL_HINT}）。")
+        raise OutputError.single(Position(str(main)), "W003", f"生成 PDF 需要 LibreOffice：请先安装（{INSTALL_HINT}）。")
+    # 3. render every document of every stage in memory
+    outputs: dict[Path, bytes] = {}
+    for stage in checked.layout.chain:
+        target = main if stage is checked.layout.first else main.with_name(f"{main.stem}-{stage.output}.docx")
+        outputs.update(_documents(checked, stage, document, target, when, options, office))
+    # 4. write them (each atomically) only once all are made
+    for path, data in outputs.items():
+        write_atomic(path, data)
+    return Built(job, tuple(outputs), checked.warnings)
+
+
+def _documents(checked: Checked, stage: Layout, document: dict, target: Path, when, options: Options, office: Office | None) -> dict[Path, bytes]:
+    """The main document of `stage` (laid out for its 目录 and PDF), its 附表, workbook and split."""
+    context = {"doc": document, "tables": Tables(checked.computed, stage)}
+    docx = render(stage.template_path, context)
+    entries = fill_toc(docx)
+    outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
     if office is not None and not options.draft and (entries or options.pdf):
         with tempfile.TemporaryDirectory(prefix="perfgen-") as tmp:
             laid_out, pdf = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
@@ -162,24 +178,21 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
             if options.pdf:
                 outputs[target.with_suffix(".pdf")] = pdf.read_bytes()
     outputs[target] = docx_bytes(docx, when)
-    outputs.update(_appendices(checked, document, target, when))
+    outputs.update(_appendices(checked, stage, document, target, when))
     if options.split:
-        outputs.update(_split(checked.layout, context, target, when))
-    for path, data in outputs.items():
-        write_atomic(path, data)
-    return Built(job, tuple(outputs), checked.warnings)
+        outputs.update(_split(stage, context, target, when))
+    return outputs
 
 
-def _appendices(checked: Checked, document: dict, target: Path, when) -> dict[Path, bytes]:
+def _appendices(checked: Checked, stage: Layout, document: dict, target: Path, when) -> dict[Path, bytes]:
     """The layout's 附表 as DOCX beside the main document, and its tables as one workbook."""
-    layout = checked.layout
-    tables = appendix_tables(checked.computed)
+    tables = appendix_tables(checked.computed, stage)
     outputs = {}
-    for appendix, table in zip(layout.appendices, tables, strict=True):
-        docx = render(layout.directory / appendix.template, {"doc": document, "t": table.context()})
+    for appendix, table in zip(stage.appendices, tables, strict=True):
+        docx = render(stage.directory / appendix.template, {"doc": document, "t": table.context()})
         outputs[target.with_name(f"{target.stem}-{table.label}.docx")] = docx_bytes(docx, when)
-    if layout.workbook:
-        sheets = workbook_tables(checked.computed, tables)
+    if stage.workbook:
+        sheets = workbook_tables(checked.computed, stage, tables)
         outputs[target.with_suffix(".xlsx")] = workbook_bytes(sheets, checked.spec.department, checked.spec.year, when)
     return outputs
 

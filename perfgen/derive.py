@@ -10,7 +10,7 @@ shows these values in the layout's style; `tables` builds the 附表 from them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from .indicators import Parsed, parse_value
 from .layout import Layout
 from .model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
 from .numbering import item_number
+from .scoring import ItemScore, RowInput, score_item
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,18 @@ class Computed:
     values: Values  # the spec's fields, core ones included, resolved; indicator fields hold tuples of `Row`
     stated: tuple[Stated, ...]
     unresolved: tuple[Unresolved, ...]
+    evaluated: tuple[Evaluated, ...] = ()  # the self-evaluation of each item, where the layout scores
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One evaluated item (a project's 自评表): its scores, its rows as scored, and each score the
+    spec also wrote that differs from the computed one (loc, label, written, computed)."""
+
+    index: int
+    score: ItemScore
+    rows: tuple[Row, ...]
+    differing: tuple[tuple[tuple, str, Any, Any], ...]
 
 
 def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
@@ -82,7 +95,8 @@ def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
     computer = _Computer(spec, layout, framework, defaults)
     root = _Scope(computer, layout.root, Values({**core, **spec.values}), None, (), None, None)
     values = root.resolved()
-    return Computed(spec, layout, framework, values, tuple(computer.stated), tuple(computer.unresolved))
+    values, evaluated = _evaluate(values, layout)
+    return Computed(spec, layout, framework, values, tuple(computer.stated), tuple(computer.unresolved), evaluated)
 
 
 class _Unresolvable(Exception):
@@ -130,6 +144,8 @@ class _Scope:
                 return raw
             return computed
         if f.default is not None and f.type.is_empty(raw) and self.computer.defaults:
+            if f.type.kind != "text":  # a number defaulting to another: its value, unformatted
+                return self._lookup("ref", tuple(f.default.strip()[1:-1].split(".")))[0]
             return self._default(f)
         kind = f.type
         if isinstance(kind, IndicatorsType):
@@ -179,7 +195,9 @@ class _Scope:
     # -- looking names up, here and outwards
 
     def owner(self, label: str) -> _Scope | None:
-        scope: _Scope | None = self
+        """The nearest scope declaring `label`; while a scope computes `label` itself, the name
+        means the enclosing one's (全年预算数.财政拨款 defaulting to the project's 财政拨款)."""
+        scope: _Scope | None = self.parent if label in self._busy else self
         while scope is not None and scope.block.field(label) is None:
             scope = scope.parent
         return scope
@@ -332,6 +350,80 @@ class _RowScope:
                 raise _Unresolvable(f"「{first}」没有填写")
             return f.type.show(raw)
         return self.parent.reference(reference)
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-evaluation scores
+
+
+def _evaluate(values: Values, layout: Layout) -> tuple[Values, tuple[Evaluated, ...]]:
+    """The items of the layout's evaluated list with their `score:` fields filled by the profile."""
+    evaluation = layout.evaluation
+    if evaluation is None or evaluation.profile is None:
+        return values, ()
+    profile = evaluation.profile
+    item_block = layout.root.field(evaluation.items).type.item
+    item_scores = [f for f in item_block.fields if f.score]
+    row_scores = [f for f in layout.indicators.block.fields if f.score]
+    kinds = [f.label for f in layout.indicators.block.fields if f.role == "kind"]
+    items, evaluated = [], []
+    for i, item in enumerate(values.get(evaluation.items) or ()):
+        rows = [row for row in item.values.get(evaluation.indicators) or () if not row.placeholder]
+
+        inputs = [_row_input(evaluation, row, item, kinds) for row in rows]
+        budget, executed = (_at(item.values, evaluation.input(n) or ()) for n in ("budget", "executed"))
+        score = score_item(budget, executed, inputs, profile)
+        computed = score.item_values(profile)
+        differing = []
+        for f in item_scores:
+            written = item.values.get(f.label)
+            if written is not None and not _same(written, computed[f.score]):
+                differing.append(((evaluation.items, i, f.label), f.label, written, computed[f.score]))
+        scored_rows = []
+        for row, row_score in zip(rows, score.rows, strict=True):
+            shown = ItemScore.row_values(row_score)
+            for f in row_scores:
+                written = row.values.get(f.label)
+                if written is not None and not _same(written, shown[f.score]):
+                    loc = (evaluation.items, i, evaluation.indicators, row.level1, row.level2, row.index, f.label)
+                    differing.append((loc, f.label, written, shown[f.score]))
+            scored_rows.append(replace(row, values=Values({**row.values, **{f.label: shown[f.score] for f in row_scores}})))
+        by_row = {id(row): new for row, new in zip(rows, scored_rows, strict=True)}
+        all_rows = tuple(by_row.get(id(row), row) for row in item.values.get(evaluation.indicators) or ())
+        item_values = {**item.values, evaluation.indicators: all_rows, **{f.label: computed[f.score] for f in item_scores}}
+        items.append(Item(item.name, Values(item_values)))
+        evaluated.append(Evaluated(i, score, tuple(scored_rows), tuple(differing)))
+    return Values({**values, evaluation.items: tuple(items)}), tuple(evaluated)
+
+
+def _row_input(evaluation, row: Row, item: Item, kinds: list[str]) -> RowInput:
+    def given(name: str, fallback: bool = False) -> Any:
+        path = evaluation.input(name)
+        if path is None:
+            return None
+        value = _at(row.values, path)
+        return value if value is not None or not fallback else _at(item.values, path)
+
+    kind = next((str(row.values.get(k) or "") for k in kinds), "")
+    return RowInput(row.canonical1, row.name, row.value, _text(given("actual")), given("weight"), given("given"), bool(given("reason", True)), kind)
+
+
+def _at(values: Any, path: tuple) -> Any:
+    for part in path:
+        values = values.get(part) if isinstance(values, Values) else None
+    return values
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return getattr(value, "source_text", None) or str(value)
+
+
+def _same(written: Any, computed: Any) -> bool:
+    if isinstance(written, Decimal) and isinstance(computed, Decimal):
+        return written == computed
+    return str(written).strip() == str(computed or "").strip()
 
 
 # ---------------------------------------------------------------------------------------------

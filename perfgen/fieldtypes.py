@@ -65,6 +65,7 @@ class Field:
     options: Mapping[str, Any] = field(default_factory=dict)  # the role's parameters (e.g. total: 90)
     merge: str = ""  # indicator fields: "blank" continues the cell above while a row gives none
     per_year: bool = False  # `perfgen rollover` flags it as belonging to one year
+    score: str = ""  # computed by the layout's scoring (执行率, 得分, 总分 …); a written one must agree (A011)
     core: bool = False  # a field every spec has (版式, 年度, 部门 …), not one a layout declares
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -48,9 +48,10 @@ from .fieldtypes import (
 from .text import closest
 from .formula import FormulaError, Reference, Template, parse_formula, parse_template
 from .frameworks import frameworks
-from .load import Number, Source, load_source
+from .load import Layered, Number, Source, load_source
 from .messages import finding
 from .records import After, Before, Invalid, Record, key, validate
+from .scoring import ITEM_SCORES, ROW_SCORES, Profile, ProfileError, make_profile
 from .text import as_text
 
 DESCRIPTION_FILE = "layout.yaml"
@@ -84,8 +85,10 @@ SCALARS = {
 }  # fmt: skip
 COMPOSITES = ("list", "block", "sections", "checkpoints", "indicators")
 TYPE_NAMES = (*SCALARS, *COMPOSITES)
+NUMERIC_NAMES = ("money", "number", "count", "percent", "year")
+SINGLE_REFERENCE = re.compile(r"^\{[^{}\[\]]+\}$")  # a number's default: another field's value
 FIELD_KEYS = {
-    "*": ("type", "aliases", "required", "default", "formula", "description", "role", "merge", "per_year", "total"),
+    "*": ("type", "aliases", "required", "default", "formula", "description", "role", "merge", "per_year", "total", "score"),
     "text": ("pattern", "max_length"), "paragraphs": ("max_length",), "money": ("places",), "percent": ("places",),
     "number": ("places", "min", "max", "suffix"), "count": ("suffix", "min", "max"), "date": ("format", "month_format"), "titled": (),
     "daterange": ("format", "date_format", "month_format"), "choice": ("values", "synonyms"), "flag": ("shown",),
@@ -180,6 +183,35 @@ class Split:
     template: str
 
 
+# What `evaluation:` names: the fields the scoring and the checks before submission read. Item
+# inputs are paths in an item of `items`, row inputs fields of an indicator (row inputs may also
+# name an item field, for a form that has one reason per project).
+ITEM_INPUTS = ("initial", "budget", "executed", "adjustment", "execution_reason", "goal", "achieved")
+ROW_INPUTS = ("actual", "weight", "given", "reason", "measures", "likelihood")
+INPUT_TYPES = {
+    "initial": NUMERIC_NAMES, "budget": NUMERIC_NAMES, "executed": NUMERIC_NAMES, "weight": ("number",), "given": ("number",),
+    "actual": ("text", "number", "percent"), "likelihood": ("choice", "text"),
+}  # fmt: skip
+TEXTS = ("text", "paragraphs")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A monitoring or self-evaluation form's reading of the actuals: which list is evaluated (one
+    form per item), its indicators, where each input is, and the scoring profile (none for a
+    monitoring form, which scores nothing)."""
+
+    items: str
+    indicators: str
+    inputs: dict[str, tuple[str, ...]]
+    profile: Profile | None
+    explain_below: Decimal  # 执行率 below this % needs `execution_reason`
+    unlikely: tuple[str, ...]  # `likelihood` values that need `reason` and `measures`
+
+    def input(self, name: str) -> tuple[str, ...] | None:
+        return self.inputs.get(name)
+
+
 @dataclass(frozen=True)
 class Layout:
     directory: Path
@@ -196,6 +228,27 @@ class Layout:
     workbook: tuple[str, ...]
     split: Split | None
     path: Path = field(compare=False)
+    base: Layout | None = field(default=None, compare=False)  # the layout this one extends
+    output: str = ""  # what its documents' names add to the spec's (…-自评.docx); "" for the first
+    evaluation: Evaluation | None = None
+    raw: Any = field(default=None, compare=False, repr=False)  # layout.yaml's data, the base's merged in
+    source: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def chain(self) -> tuple[Layout, ...]:
+        """The layouts whose documents a spec of this one builds: the base's first (the targets),
+        then monitoring, then self-evaluation."""
+        return (*self.base.chain, self) if self.base else (self,)
+
+    @property
+    def first(self) -> Layout:
+        return self.chain[0]
+
+    def own_fields(self) -> set[tuple[str, ...]]:
+        """Where this layout adds fields to its base: (block kind or "spec" or "indicators", label)."""
+        if self.base is None:
+            return set()
+        return _declared_keys(self.raw) - _declared_keys(self.base.raw)
 
     @property
     def template_path(self) -> Path:
@@ -231,6 +284,28 @@ class Description(Record):
     appendices: list[Any] = key("appendices", factory=list)
     workbook: list[str] | None = key("workbook", default=None)
     split: dict[str, Any] | None = key("split", default=None)
+    extends: str | None = key("extends", default=None, description="the layout this form adds to (its targets)")
+    output: str = key("output", default="", description="added to the document's name, e.g. 自评")
+    evaluation: dict[str, Any] | None = key("evaluation", default=None)
+
+
+# What a layout that extends another inherits (merged key by key) — the rest is its own.
+INHERITED = ("framework", "money", "rules", "spec", "blocks", "indicators", "tables")
+
+
+def _merged(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _declared_keys(raw: dict) -> set[tuple[str, ...]]:
+    keys = {("spec", str(k)) for k in (raw.get("spec") or {})}
+    keys |= {("indicators", str(k)) for k in ((raw.get("indicators") or {}).get("fields") or {})}
+    for name, body in (raw.get("blocks") or {}).items():
+        keys |= {(str(name), str(k)) for k in ((body or {}).get("fields") or {} if isinstance(body, dict) else {})}
+    return keys
 
 
 LAYOUT_CODES = {"other": "L002"}
@@ -298,10 +373,35 @@ def _load_layout(directory: Path, stamp: int | None) -> Layout:
     return layout
 
 
+_extending: set[Path] = set()
+
+
 def read_layout(directory: Path) -> Layout:
-    """The layout described by `directory`/layout.yaml (its templates not looked at)."""
+    """The layout described by `directory`/layout.yaml (its templates not looked at); one that
+    `extends:` another is read over the other's declarations."""
     path = directory / DESCRIPTION_FILE
-    source = load_source(path)
+    source: Source | Layered = load_source(path)
+    base = None
+    reference = source.data.get("extends") if isinstance(source.data, dict) else None
+    if reference is not None:
+        where = source.position(("extends",))
+        if not isinstance(reference, str) or not reference.strip():
+            raise LayoutError.single(where, "L002", "版式说明有误：extends 应写所扩展的版式名称或目录。")
+        if directory.resolve() in _extending:
+            raise LayoutError.single(where, "L002", f"版式说明有误：extends「{reference}」又扩展回了这个版式：请去掉循环。")
+        _extending.add(directory.resolve())
+        try:
+            base = find_layout(reference.strip(), directory, where)
+        finally:
+            _extending.discard(directory.resolve())
+        own = source.data
+        data = {**{k: base.raw[k] for k in INHERITED if k in base.raw}, **{k: v for k, v in own.items()}}
+        for k in INHERITED:
+            if isinstance(base.raw.get(k), dict) and isinstance(own.get(k), dict):
+                data[k] = _merged(base.raw[k], own[k])
+        source = Layered(source, base.source, data)
+        if not str(own.get("output") or "").strip():
+            raise LayoutError.single(where, "L002", "版式说明有误：扩展别的版式时要写 output（加在文档名后的词，例如 output: 自评，生成「规格名-自评.docx」）。")
     try:
         description = validate(Description, source.data)
     except Invalid as exc:
@@ -310,7 +410,9 @@ def read_layout(directory: Path) -> Layout:
     layout = reader.layout(directory)
     if reader.findings:
         raise LayoutError(reader.findings)
-    return layout
+    if base is not None and layout.output in (one.output for one in base.chain):
+        raise LayoutError.single(source.position(("output",)), "L002", f"版式说明有误：output「{layout.output}」与所扩展的版式重复：请换一个词。")
+    return replace(layout, base=base, raw=source.data, source=source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,9 +532,11 @@ class _Reader:
             elif name in workbook[:i]:
                 self.error(("workbook", i), f"「{name}」已列过一次：工作簿里每张表一页")
         split = self.split(d.split, root)
+        evaluation = self.evaluation(d.evaluation, root, indicators) if d.evaluation is not None else None
+        self.check_scores(root, indicators, evaluation)
         return Layout(
             directory, d.name, d.description, d.template, d.framework, self.money, d.rules, root, indicators,
-            tables, appendices, workbook, split, Path(self.source.path),
+            tables, appendices, workbook, split, Path(self.source.path), output=d.output.strip(), evaluation=evaluation,
         )  # fmt: skip
 
     # -- fields
@@ -497,9 +601,18 @@ class _Reader:
                 except FormulaError as exc:
                     self.error((*loc, "formula"), str(exc))
         default = body.get("default")
-        if default is not None and not isinstance(field_type, (TextType, ChoiceType)):
-            self.error((*loc, "default"), f"只有文字和选项字段才能有 default（「{label}」是 {kind}；金额等请用 formula）")
+        numeric_default = kind in NUMERIC_NAMES and isinstance(default, str) and SINGLE_REFERENCE.match(default.strip())
+        if default is not None and not isinstance(field_type, (TextType, ChoiceType)) and not numeric_default:
+            self.error(
+                (*loc, "default"),
+                f"只有文字和选项字段才能有文字的 default（「{label}」是 {kind}：金额、数字的 default 只能是另一个字段，"
+                f"例如 default: \"{{年度资金总额}}\"；要计算请用 formula）",
+            )  # fmt: skip
             default = None
+        score = str(body.get("score") or "")
+        if score and (formula is not None or default is not None):
+            self.error((*loc, "score"), f"「{label}」由评分算出（score: {score}），不能再写 formula 或 default")
+            score = ""
         if default is not None:
             default = self.text(default, (*loc, "default"))
             try:
@@ -515,7 +628,7 @@ class _Reader:
                 options["total"] = Decimal(total)
         return Field(
             label, field_type, tuple(str(a) for a in aliases), self.flag(body, "required", False, loc), default, formula,
-            str(body.get("description") or ""), role, options, merge, self.flag(body, "per_year", False, loc),
+            str(body.get("description") or ""), role, options, merge, self.flag(body, "per_year", False, loc), score,
         )  # fmt: skip
 
     def date_format(self, body: dict, key: str, default: str, loc: tuple) -> str:
@@ -745,7 +858,9 @@ class _Reader:
             here = (*loc, f.label)
             if f.formula is not None:
                 self.check_formula(f, chain, here)
-            if f.default is not None:
+            if f.default is not None and f.type.kind != "text" and f.type.name != "choice":
+                self.check_numeric_default(f, chain, (*here, "default"))
+            elif f.default is not None:
                 try:
                     template = parse_template(f.default)
                 except FormulaError:
@@ -773,6 +888,15 @@ class _Reader:
                 self.error((*loc, "formula"), f"sum() 里应写「列表.字段」，例如 sum(项目.预算数)；「{name}」不是")
             elif how == "ref" and len(path) > 1 and _through_list(path, chain):
                 self.error((*loc, "formula"), f"「{name}」是一个列表里的字段：请写 sum({name})")
+
+    def check_numeric_default(self, f: Field, chain: list[BlockType], loc: tuple) -> None:
+        """A number's default names another number (its own label: the enclosing block's field of
+        that name, e.g. 全年预算数.财政拨款 defaulting to the project's 财政拨款)."""
+        path = tuple(f.default.strip()[1:-1].split("."))
+        inner = chain[1:] if path == (f.label,) else chain
+        found = self.resolve(path, inner)
+        if found is None or not isinstance(found.type, NUMERIC):
+            self.error(loc, f"default「{f.default}」应是这里能用的一个数字或金额字段（要计算请用 formula）")
 
     def resolve(self, path: tuple, chain: list[BlockType]) -> Field | None:
         """The field `path` names, looked up from the innermost block of `chain` outwards."""
@@ -820,6 +944,80 @@ class _Reader:
                     if path[0] in formulas and path[0] not in seen and len(path) == 1:
                         seen.add(path[0])
                         stack.append(path[0])
+
+    # -- monitoring and self-evaluation
+
+    def evaluation(self, data: Any, root: BlockType, indicators: IndicatorSpec) -> Evaluation | None:
+        loc = ("evaluation",)
+        if not isinstance(data, dict):
+            self.error(loc, "evaluation 应写成 {items: 项目, actual: 实际完成值, …}")
+            return None
+        self._check_keys(data, loc, ("items", "indicators", "profile", "scoring", "explain_below", "unlikely", *ITEM_INPUTS, *ROW_INPUTS))
+        items = str(data.get("items") or "")
+        item = _items_of(getattr(root.field(items), "type", None))
+        if item is None:
+            self.error((*loc, "items"), f"items「{items}」应是规格里的一个项目列表（每一项一张表），例如 items: 项目")
+            return None
+        trees = [f.label for f in item.fields if isinstance(f.type, IndicatorsType)]
+        tree = str(data.get("indicators") or (trees[0] if trees else ""))
+        if tree not in trees:
+            self.error((*loc, "indicators"), f"「{items}」里没有名为「{tree}」的绩效指标（有：{'、'.join(trees) or '无'}）")
+            return None
+        inputs: dict[str, tuple[str, ...]] = {}
+        for name in (*ITEM_INPUTS, *ROW_INPUTS):
+            if data.get(name) is None:
+                continue
+            path = tuple(self.text(data[name], (*loc, name)).split("."))
+            found = _follow(indicators.block, path) if name in ROW_INPUTS else None
+            if found is None and name not in ("actual", "weight", "given"):
+                found = _follow(item, path)
+            wanted = INPUT_TYPES.get(name, TEXTS)
+            where = f"指标的字段（indicators.fields）{'或「' + items + '」的字段' if name in ('reason', 'measures', 'likelihood') else ''}" if name in ROW_INPUTS else f"「{items}」的字段"
+            if found is None:
+                self.error((*loc, name), f"「{'.'.join(path)}」不是{where}")
+            elif found.type.name not in wanted:
+                self.error((*loc, name), f"「{'.'.join(path)}」应是 {' 或 '.join(wanted)} 类型（它是 {found.type.name}）")
+            else:
+                inputs[name] = path
+        profile = None
+        if data.get("profile") is not None:
+            try:
+                profile = make_profile(self.text(data["profile"], (*loc, "profile")), data.get("scoring") or {})
+            except ProfileError as exc:
+                self.error((*loc, "scoring", *exc.loc) if exc.loc != ("profile",) else (*loc, "profile"), str(exc))
+            if profile is not None:
+                for name in ("actual", "budget", "executed"):
+                    if name not in inputs and data.get(name) is None:
+                        self.error(loc, f"评分（profile: {profile.name}）需要 {name}：请写明它是哪个字段")
+        elif data.get("scoring") is not None:
+            self.error((*loc, "scoring"), "scoring 是对评分方案的修改：请先写 profile")
+        below = data.get("explain_below", 90)
+        if isinstance(below, bool) or not isinstance(below, (int, Decimal)) or not 0 <= below <= 100:
+            self.error((*loc, "explain_below"), "explain_below（执行率低于多少 % 须说明原因）应是 0 到 100 的数")
+            below = 90
+        unlikely = data.get("unlikely", ["有可能", "完全不可能", "不可能"])
+        if not isinstance(unlikely, list):
+            self.error((*loc, "unlikely"), "unlikely 应是列表，例如 [有可能, 完全不可能]")
+            unlikely = []
+        return Evaluation(items, tree, inputs, profile, Decimal(below), tuple(str(u) for u in unlikely))
+
+    def check_scores(self, root: BlockType, indicators: IndicatorSpec, evaluation: Evaluation | None) -> None:
+        """A field marked `score:` shows a score the layout's profile computes: an evaluated item's
+        (执行率, 总分 …) or an indicator row's (得分 …)."""
+        scored = evaluation is not None and evaluation.profile is not None
+        item = _items_of(root.field(evaluation.items).type) if evaluation is not None else None
+        places = [(("spec",), root, ())]
+        places += [(("blocks", name, "fields"), block, ITEM_SCORES if block is item else ()) for name, block in self.blocks.items()]
+        places.append((("indicators", "fields"), indicators.block, ROW_SCORES))
+        for loc, block, allowed in places:
+            for f in block.fields:
+                if not f.score:
+                    continue
+                if not scored:
+                    self.error((*loc, f.label, "score"), "score 字段要由评分算出：请在 evaluation 里写明 profile（评分方案）")
+                elif f.score not in allowed:
+                    where = "只能用在被评价项目（evaluation.items）和指标的字段上" if not allowed else f"这里可用的有 {'、'.join(allowed)}"
+                    self.error((*loc, f.label, "score"), f"score「{f.score}」{where}")
 
     # -- tables
 

@@ -54,15 +54,45 @@ class Source:
 
     def position(self, loc: PathKey, *, key: bool = False) -> Position:
         """Position of the value at `loc` (or of its key), falling back to the nearest parent."""
-        loc = tuple(loc)
-        while True:
-            table = self.key_positions if key and loc in self.key_positions else self.positions
-            if loc in table:
-                line, column = table[loc]
-                return Position(self.path, line, column)
-            if not loc:
-                return Position(self.path, 1, 1)
-            loc, key = loc[:-1], False
+        return _nearest(self, loc, key)
+
+    def exact(self, loc: PathKey, key: bool = False) -> Position | None:
+        table = self.key_positions if key and loc in self.key_positions else self.positions
+        if loc in table:
+            line, column = table[loc]
+            return Position(self.path, line, column)
+        return None
+
+
+@dataclass(frozen=True)
+class Layered:
+    """The data of a file written over another's (a layout that extends a layout): every value is
+    placed in the file that gave it, the top one first."""
+
+    top: Source | Layered
+    under: Source | Layered
+    data: Any
+
+    @property
+    def path(self) -> str:
+        return self.top.path
+
+    def position(self, loc: PathKey, *, key: bool = False) -> Position:
+        return _nearest(self, loc, key)
+
+    def exact(self, loc: PathKey, key: bool = False) -> Position | None:
+        return self.top.exact(loc, key) or self.under.exact(loc, key)
+
+
+def _nearest(source: Source | Layered, loc: PathKey, key: bool) -> Position:
+    loc = tuple(loc)
+    while True:
+        found = source.exact(loc, key)
+        if found is not None:
+            return found
+        if not loc:
+            return Position(source.path, 1, 1)
+        loc, key = loc[:-1], False
 
 
 def load_source(path: Path, display: str | None = None) -> Source:

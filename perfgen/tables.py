@@ -18,7 +18,7 @@ from typing import Any
 from .derive import Computed, Row, level1_counts
 from .fieldtypes import BlockType, ListType, MoneyType
 from .formula import Template
-from .layout import Column, TableSpec
+from .layout import Column, Layout, TableSpec
 from .model import Item, Values
 from .numbering import item_number
 from .present import Merged, Node, Shown, part_text, show
@@ -119,15 +119,13 @@ def build_table(computed: Computed, spec: TableSpec, label: str = "") -> Table:
     return Table(spec.name, spec.title, columns, rows, total, bool(spec.total and spec.total.top), spec.unit, label, places)
 
 
-def appendix_tables(computed: Computed) -> list[Table]:
-    """The layout's 附表, labelled 附表1, 附表2 … in their order."""
-    layout = computed.layout
+def appendix_tables(computed: Computed, layout: Layout) -> list[Table]:
+    """The 附表 of `layout` (the spec's, or one its layout extends), labelled 附表1, 附表2 … in their order."""
     return [build_table(computed, layout.tables[a.table], f"附表{n}") for n, a in enumerate(layout.appendices, 1)]
 
 
-def workbook_tables(computed: Computed, built: list[Table]) -> list[Table]:
+def workbook_tables(computed: Computed, layout: Layout, built: list[Table]) -> list[Table]:
     """The workbook's sheets: the appendices' tables, or those the layout lists under `workbook`."""
-    layout = computed.layout
     by_name = {t.name: t for t in built}
     return [by_name.get(name) or build_table(computed, layout.tables[name]) for name in layout.workbook]
 
