@@ -20,6 +20,7 @@ from .errors import Finding, Severity
 from .fieldtypes import BlockType, CheckpointsType, ChoiceType, IndicatorsType, ListType, MoneyType, PercentType, TextType, amount_text
 from .frameworks import frameworks
 from .indicators import COMPARATORS
+from .layout import ROW_INPUTS
 from .load import PathKey, Source
 from .model import ChangeRate, Tree, ValueParts
 from .text import closest
@@ -75,7 +76,7 @@ def run_checks(computed: Computed, source: Source) -> list[Finding]:
     rules = (
         indicator_frameworks, group_notes, unresolved_defaults, checkpoints, patterns, text_lengths, stated_totals,
         money_precision, shown_totals, duplicates, coverage, indicator_values, indicator_kinds, weights, previous_year,
-        change_rates,
+        change_rates, scores, submission, residue,
     )  # fmt: skip
     return [finding for rule in rules for finding in rule(c)]
 
@@ -416,3 +417,102 @@ def change_rates(c: Checking) -> Iterator[Finding]:
                 f"「{figure}」与上年相同（{now}），「{row.name}」为 0%：如果这是从上年结转（perfgen rollover）"
                 f"后还没有更新的数，请改为 {spec.year} 年度的数。",
             )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Monitoring and self-evaluation: what the finance system would refuse on submission
+
+RESIDUE = re.compile(r"[（(]\s*\d+\s*字以内\s*[）)]|^\s*指标\s*\d+\s*[:：]?\s*$|^\s*指标\s*\d+\s*[:：]|…{2,}|\.{4,}|[≥≤=＝><]\s*\*+|^\s*\*+\s*$|^\s*[xX×]+\s*$")
+
+
+def scores(c: Checking) -> Iterator[Finding]:
+    """What the scoring noted (an actual that cannot be scored, a score outside its band, weights
+    that do not add up …), and each score the spec writes that is not the computed one."""
+    evaluation = c.computed.layout.evaluation
+    for evaluated in c.computed.evaluated:
+        item = (evaluation.items, evaluated.index)
+        for note in evaluated.score.notes:
+            if note.row is None:
+                path = evaluation.input(note.about) or ()
+                loc = (*item, *path) if path and resolved(c.computed, (*item, *path)) is not None else item
+                if note.about in ROW_INPUTS:  # about the indicators as a whole (their weights)
+                    loc = (*item, evaluation.indicators)
+            else:
+                row = evaluated.rows[note.row]
+                loc = (*item, evaluation.indicators, row.level1, row.level2, row.index)
+                path = evaluation.input(note.about)
+                if path and row.index >= 0 and row.values.get(path[0]) is not None:
+                    loc = (*loc, path[0])
+            yield c.warning(loc, note.code, note.message) if note.code in ("A005", "A010") else c.error(loc, note.code, note.message)
+        for loc, label, written, computed in evaluated.differing:
+            shown = "（算不出）" if computed is None or computed == "" else amount_text(computed, None) if isinstance(computed, Decimal) else computed
+            yield c.error(loc, "A011", f"「{label}」由 perfgen 计算，应为 {shown}，写的是 {amount_text(written, None) if isinstance(written, Decimal) else written}：请删去它（或改正所依据的数）。")
+
+
+def submission(c: Checking) -> Iterator[Finding]:
+    """The monitoring and self-evaluation rules a finance system checks on submission: a 执行率
+    below the line without a reason, a budget changed without an explanation, 有可能 / 完全不可能
+    without reason and measures, the 实际完成情况 copied from the 年度目标."""
+    evaluation = c.computed.layout.evaluation
+    if evaluation is None:
+        return
+    rates = {e.index: e.score.rate for e in c.computed.evaluated}
+
+    def value(i: int, name: str):
+        path = evaluation.input(name)
+        return resolved(c.computed, (evaluation.items, i, *path)) if path else None
+
+    for i, item in enumerate(resolved(c.computed, (evaluation.items,)) or ()):
+        here = (evaluation.items, i)
+        rate = rates.get(i)
+        if rate is not None and rate < evaluation.explain_below and not value(i, "execution_reason") and evaluation.input("execution_reason"):
+            label = evaluation.input("execution_reason")[-1]
+            yield c.error(here, "A012", f"项目「{item.name}」预算执行率 {rate}% 低于 {evaluation.explain_below}%：请在「{label}」中说明原因。")
+        initial, budget = value(i, "initial"), value(i, "budget")
+        if initial is not None and budget is not None and initial != budget and not value(i, "adjustment") and evaluation.input("adjustment"):
+            label = evaluation.input("adjustment")[-1]
+            yield c.warning(
+                (*here, *evaluation.input("budget")[:1]), "A013",
+                f"项目「{item.name}」全年预算数 {amount_text(budget, None)} 与年初预算数 {amount_text(initial, None)} 不同：请在「{label}」中说明调整（追加或调减）的理由。",
+            )  # fmt: skip
+        goal, achieved = value(i, "goal"), value(i, "achieved")
+        if goal and achieved and _plain(goal) == _plain(achieved):
+            yield c.error((*here, evaluation.input("achieved")[-1]), "A015", f"项目「{item.name}」的实际完成情况与年度目标一字不差：请写实际完成了什么（数量、进度、效果）。")
+        likelihood = evaluation.input("likelihood")
+        if likelihood is None:
+            continue
+        for row in item.values.get(evaluation.indicators) or ():
+            said = row.values.get(likelihood[0]) if len(likelihood) == 1 else None
+            if not said or str(said) not in evaluation.unlikely:
+                continue
+            missing = [evaluation.input(n)[-1] for n in ("reason", "measures") if evaluation.input(n) and not _row_or_item(row, item, evaluation.input(n))]
+            if missing:
+                loc = (*here, evaluation.indicators, row.level1, row.level2, row.index, likelihood[0])
+                yield c.error(loc, "A014", f"「{row.name}」完成目标可能性为「{said}」：请填写{'和'.join(f'「{m}」' for m in missing)}。")
+
+
+def _row_or_item(row: Row, item, path: tuple):
+    value = row.values.get(path[0]) if len(path) == 1 else None
+    if value is None:
+        value = item.values
+        for part in path:
+            value = value.get(part) if hasattr(value, "get") else None
+    return value
+
+
+def _plain(text) -> str:
+    return re.sub(r"[\s，,。.;；:：]", "", str(text))
+
+
+def residue(c: Checking) -> Iterator[Finding]:
+    """Text a form printed as an instruction or a placeholder, left in an answer: 「(100字以内)」,
+    「指标2」, 「……」, 「≥**」."""
+    for found in c.written:
+        if isinstance(found.value, str) and RESIDUE.search(found.value):
+            yield c.warning(found.loc, "A016", f"「{found.field.label}」里像是表格的填写说明或占位符（「{RESIDUE.search(found.value).group(0).strip()}」）：请换成实际内容。")
+    for _, row, loc in c.rows():
+        texts = [("三级指标", row.name, loc), ("指标值", row.value.text, c.value_loc(loc))]
+        texts += [(label, v, (*loc, label)) for label, v in row.values.items() if isinstance(v, str)]
+        for label, text, where in texts:
+            if text and RESIDUE.search(text):
+                yield c.warning(where, "A016", f"「{label}」里像是表格的填写说明或占位符（「{RESIDUE.search(text).group(0).strip()}」）：请换成实际内容。")

@@ -197,7 +197,8 @@ class _Scope:
     def owner(self, label: str) -> _Scope | None:
         """The nearest scope declaring `label`; while a scope computes `label` itself, the name
         means the enclosing one's (全年预算数.财政拨款 defaulting to the project's 财政拨款)."""
-        scope: _Scope | None = self.parent if label in self._busy else self
+        own = self.block.field(label)
+        scope: _Scope | None = self.parent if own is not None and own.label in self._busy else self
         while scope is not None and scope.block.field(label) is None:
             scope = scope.parent
         return scope

@@ -222,7 +222,7 @@ class ItemScore:
     indicator_score: Decimal
     deducted: Decimal
     cap: Decimal | None
-    total: Decimal
+    total: Decimal | None  # none while a row or the 执行率 cannot be scored
     grade: str
     notes: tuple[Note, ...] = field(default=())
 
@@ -384,4 +384,6 @@ def score_item(budget: Decimal | None, executed: Decimal | None, rows: Sequence[
         notes.append(Note("A010", "executed", f"预算执行率 {rate}% 低于 {next(c.below for c in profile.caps if c.cap == cap)}%，总分以 {cap} 分为上限（算出 {total} 分）。"))
         total = cap
     grade = next((name for name, low in profile.grades if total >= low), "")
+    if execution is None or any(r.score is None for r in scored):  # an unfinished evaluation has no total
+        return ItemScore(rate, execution, tuple(scored), points, profile.round(indicator_score), deducted, cap, None, "", tuple(notes))
     return ItemScore(rate, execution, tuple(scored), points, profile.round(indicator_score), deducted, cap, total, grade, tuple(notes))

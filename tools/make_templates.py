@@ -619,6 +619,66 @@ def yitihua_project():
     return doc
 
 
+# ---------------------------------------------------------------------------------------------
+# 全国-项目自评: 项目支出绩效自评表 (财预〔2020〕10号), one table per project (池州 2022)
+
+SELFEVAL_WIDTHS = [16, 13, 15, 26, 18, 17, 10, 16, 25]  # 绩效指标, 一级, 二级, 三级, 指标值, 实际完成值, 分值, 得分, 偏差原因
+
+
+def national_selfeval():
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年项目支出绩效自评表")
+    each_on_a_new_page(doc, "doc.项目", "项目支出绩效自评表", "表格标题")
+    para(doc, "（{{ doc.年度 }}年度）", "表格副标题")
+    t = table(doc, SELFEVAL_WIDTHS, 14)
+    cell(t, 0, 0, "项目名称")
+    cell(t, 0, 1, "{{ p.名称 }}", to=(0, 8), style="表格正文")
+    cell(t, 1, 0, "主管部门")
+    cell(t, 1, 1, "{% if p.主管部门代码 %}{{ p.主管部门代码 }}-{% endif %}{{ p.主管部门 }}", to=(1, 4), style="表格正文")
+    cell(t, 1, 5, "实施单位", to=(1, 6))
+    cell(t, 1, 7, "{{ p.实施单位 }}", to=(1, 8), style="表格正文")
+    cell(t, 2, 0, "项目资金（万元）", to=(6, 0))
+    for c, label in enumerate(["年初预算数", "全年预算数（A）", "全年执行数（B）", "分值", "执行率（B/A）", "得分"], 3):
+        cell(t, 2, c, label)
+    cell(t, 2, 1, "", to=(2, 2))
+    sources = (
+        ("年度资金总额", "年度资金总额", "合计", "{{ p.执行率分值 }}", "{{ p.执行率 }}", "{{ p.执行率得分 }}"),
+        ("其中：当年财政拨款", "财政拨款", "当年财政拨款", "—", "{{ p.财政拨款执行率 }}", "—"),
+        ("上年结转资金", "", "上年结转资金", "—", "{{ p.结转资金执行率 }}", "—"),
+        ("其他资金", "其他资金", "其他资金", "—", "{{ p.其他资金执行率 }}", "—"),
+    )  # fmt: skip
+    for r, (label, initial, source, points, rate, score) in enumerate(sources, 3):
+        cell(t, r, 1, label, to=(r, 2))
+        cell(t, r, 3, f"{{{{ p.{initial} }}}}" if initial else "", style="表格数字")
+        cell(t, r, 4, f"{{{{ p.全年预算数.{source} }}}}", style="表格数字")
+        cell(t, r, 5, f"{{{{ p.全年执行数.{source} }}}}", style="表格数字")
+        cell(t, r, 6, points)
+        cell(t, r, 7, rate)
+        cell(t, r, 8, score)
+    cell(t, 7, 0, "年度总体目标", to=(8, 0))
+    cell(t, 7, 1, "预期目标", to=(7, 4))
+    cell(t, 7, 5, "实际完成情况", to=(7, 8))
+    cell(t, 8, 1, "{{ p.年度目标 }}", to=(8, 4), style="表格正文")
+    cell(t, 8, 5, "{{ p.实际完成情况 }}", to=(8, 8), style="表格正文")
+    cell(t, 9, 0, '{% vmerge "restart" %}绩效指标')
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"], 1):
+        cell(t, 9, c, label)
+    loop_row(t, 10, "{%tr for row in p.绩效指标 %}")
+    cells = [
+        '{% vmerge "continue" %}', "{% vmerge row.一级.merge %}{{ row.一级 }}（{{ row.一级分值 }}分）", "{% vmerge row.二级.merge %}{{ row.二级 }}",
+        "{{ row.名称 }}", "{{ row.指标值 }}", "{{ row.实际完成值 }}", "{{ row.分值 }}", "{{ row.得分 }}", "{{ row.偏差原因分析及改进措施 }}",
+    ]  # fmt: skip
+    for c, text in enumerate(cells):
+        cell(t, 11, c, text, style="表格正文" if c in (3, 8) else "表格文字")
+    loop_row(t, 12, "{%tr endfor %}")
+    cell(t, 13, 0, "总分", to=(13, 5))
+    cell(t, 13, 6, "100")
+    cell(t, 13, 7, "{{ p.总分 }}")
+    cell(t, 13, 8, "自评等级：{{ p.等级 }}")
+    para(doc, "注：执行率得分 = 执行率 × 10 分（100% 为限）；定量指标按实际完成值与指标值之比计分，定性指标按达成（80%–100%）、部分达成（60%–80%）、未达成（60% 以下）的分数区间计分；得分四舍五入保留两位小数。", "表格正文")
+    tag(doc, "{%p endfor %}")
+    return doc
+
+
 def project_only(block):
     """The template of `perfgen build --split`: one project's 绩效目标表 as its own document."""
 
@@ -726,6 +786,7 @@ TEMPLATES = {
     "templates/henan-department": {"template.docx": henan_department, **appendices("templates/henan-department")},
     "templates/national-project": {"template.docx": national_project, **appendices("templates/national-project")},
     "templates/yitihua-project": {"template.docx": yitihua_project, **appendices("templates/yitihua-project")},
+    "templates/national-selfeval": {"template.docx": national_selfeval, **appendices("templates/national-selfeval")},
     "tests/layouts/every-field": {"template.docx": every_field, **appendices("tests/layouts/every-field")},
 }
 
