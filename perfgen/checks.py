@@ -62,6 +62,18 @@ class Checking:
     def warning(self, loc: PathKey, code: str, message: str) -> Finding:
         return Finding(self.source.position(loc), code, message, Severity.WARNING)
 
+    def writes(self, loc: PathKey) -> bool:
+        """Whether the spec itself writes the field at `loc` (not a default or a formula)."""
+        written = self.source.data
+        for part in loc:
+            if not hasattr(written, "__getitem__") or isinstance(written, str):
+                return False
+            try:
+                written = written[part]
+            except (KeyError, IndexError, TypeError):
+                return False
+        return True
+
     def value_loc(self, loc: PathKey) -> PathKey:
         """Where the 指标值 of the indicator written at `loc` is: its own key, or the value of the
         short form's first key."""
@@ -422,7 +434,7 @@ def change_rates(c: Checking) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------------------------
 # Monitoring and self-evaluation: what the finance system would refuse on submission
 
-RESIDUE = re.compile(r"[（(]\s*\d+\s*字以内\s*[）)]|^\s*指标\s*\d+\s*[:：]?\s*$|^\s*指标\s*\d+\s*[:：]|…{2,}|\.{4,}|[≥≤=＝><]\s*\*+|^\s*\*+\s*$|^\s*[xX×]+\s*$")
+RESIDUE = re.compile(r"[（(]\s*\d+\s*字以内\s*[）)]|^\s*指标\s*\d+\s*[:：]?\s*$|^\s*指标\s*\d+\s*[:：]|…{2,}|\.{4,}|[≥≤=＝><]\s*\*+|^\s*\*+\s*$|^\s*[xX×]{2,}\s*$")
 
 
 def scores(c: Checking) -> Iterator[Finding]:
@@ -512,7 +524,7 @@ def residue(c: Checking) -> Iterator[Finding]:
             yield c.warning(found.loc, "A016", f"「{found.field.label}」里像是表格的填写说明或占位符（「{RESIDUE.search(found.value).group(0).strip()}」）：请换成实际内容。")
     for _, row, loc in c.rows():
         texts = [("三级指标", row.name, loc), ("指标值", row.value.text, c.value_loc(loc))]
-        texts += [(label, v, (*loc, label)) for label, v in row.values.items() if isinstance(v, str)]
+        texts += [(label, v, (*loc, label)) for label, v in row.values.items() if isinstance(v, str) and c.writes((*loc, label))]
         for label, text, where in texts:
             if text and RESIDUE.search(text):
                 yield c.warning(where, "A016", f"「{label}」里像是表格的填写说明或占位符（「{RESIDUE.search(text).group(0).strip()}」）：请换成实际内容。")

@@ -13,6 +13,7 @@ import click
 from .errors import Finding, PerfgenError
 
 EXIT_INPUT = 1
+EXIT_USAGE = 2  # what click gives a wrong command line
 
 
 @contextmanager
@@ -203,6 +204,8 @@ def rollover(spec: Path, year: int, target: Path | None, force: bool) -> None:
         sys.exit(EXIT_INPUT)
     click.echo(f"✓ {rolled.source}（{rolled.old_year} 年度）→ {rolled.target}（{rolled.year} 年度）")
     click.echo(f"  上年规格: {rolled.previous_spec}")
+    if rolled.dropped:
+        click.echo(f"  版式改为目标申报表的版式；本年度的执行数、实际完成值等 {rolled.dropped} 项已去掉（仍在 {rolled.source} 里，上年规格据此引用）。")
     if rolled.flagged:
         click.echo(f"  沿用上年的金额、编码等 {rolled.flagged} 处已在行尾标「【待核实：…】」：请逐一核对、改为新年度的数后删去标记。")
     if not rolled.exact_layout:
@@ -216,16 +219,21 @@ def rollover(spec: Path, year: int, target: Path | None, force: bool) -> None:
 
 @main.command()
 @click.argument("old", type=click.Path(path_type=Path))
-@click.argument("new", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path), required=False)
+@click.option("--actuals", is_flag=True, help="对照一个监控或自评规格的目标与实际：指标值与实际完成值、预算与执行")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
-def diff(old: Path, new: Path, fmt: str) -> None:
-    """比较两个规格（例如上年与本年）：项目增减、金额变化、指标变化。"""
+def diff(old: Path, new: Path | None, actuals: bool, fmt: str) -> None:
+    """比较两个规格（例如上年与本年）：项目增减、金额变化、指标变化；加 --actuals 时对照一个规格的目标与实际。"""
     import json
 
+    from .actuals import actuals_file
     from .diff import diff_files
 
+    if (new is None) != actuals:
+        click.echo("用法：perfgen diff 上年.yaml 本年.yaml，或 perfgen diff --actuals 规格.yaml（只写一个规格）。", err=True)
+        sys.exit(EXIT_USAGE)
     try:
-        result = diff_files(old, new)
+        result = actuals_file(old) if new is None else diff_files(old, new)
     except PerfgenError as exc:
         _print_findings(exc.findings)
         sys.exit(EXIT_INPUT)

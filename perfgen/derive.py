@@ -154,6 +154,9 @@ class _Scope:
             return tuple(child.item() for child in self.children(f.label))
         if isinstance(kind, BlockType) and isinstance(raw, Values):
             return _Scope(self.computer, kind, raw, self, (*self.loc, f.label), None, None).resolved()
+        if isinstance(kind, BlockType) and raw is None:  # left out: what its defaults give, if anything
+            filled = _Scope(self.computer, kind, Values({}), self, (*self.loc, f.label), None, None).resolved()
+            return filled if any(v not in (None, "", ()) and v != {} for v in filled.values()) else None
         if isinstance(kind, SectionsType) and isinstance(kind.item, BlockType):
             out = []
             for section in raw or ():

@@ -244,9 +244,10 @@ class MoneyType(NumberType):
     name = "money"
     kind = "money"
 
-    def __init__(self, unit: str = "万元", places: int | None = None, grouping: bool = False, rounding: str = ROUND_HALF_UP):
+    def __init__(self, unit: str = "万元", places: int | None = None, grouping: bool = False, rounding: str = ROUND_HALF_UP, shown_in: str = ""):
         super().__init__()
         self.unit, self.places, self.grouping, self.rounding = unit, places, grouping, rounding
+        self.shown_in = shown_in if shown_in != unit else ""  # a form that shows 元 amounts in 万元 (or back)
         self.words = f"金额（单位：{unit}）"
         self.LIMIT = Decimal("1e12") if unit == "万元" else Decimal("1e16")
 
@@ -262,7 +263,12 @@ class MoneyType(NumberType):
         return 6 if self.unit == "万元" else 2
 
     def show(self, value):
-        return amount_text(value, self.places, self.grouping, self.rounding)
+        return amount_text(self.number(value), self.places, self.grouping, self.rounding)
+
+    def number(self, value):
+        if value is None or not self.shown_in:
+            return value
+        return value / 10000 if self.shown_in == "万元" else value * 10000
 
 
 class PercentType(NumberType):

@@ -89,7 +89,7 @@ NUMERIC_NAMES = ("money", "number", "count", "percent", "year")
 SINGLE_REFERENCE = re.compile(r"^\{[^{}\[\]]+\}$")  # a number's default: another field's value
 FIELD_KEYS = {
     "*": ("type", "aliases", "required", "default", "formula", "description", "role", "merge", "per_year", "total", "score"),
-    "text": ("pattern", "max_length"), "paragraphs": ("max_length",), "money": ("places",), "percent": ("places",),
+    "text": ("pattern", "max_length"), "paragraphs": ("max_length",), "money": ("places", "shown_in"), "percent": ("places",),
     "number": ("places", "min", "max", "suffix"), "count": ("suffix", "min", "max"), "date": ("format", "month_format"), "titled": (),
     "daterange": ("format", "date_format", "month_format"), "choice": ("values", "synonyms"), "flag": ("shown",),
     "outline": ("numbering",), "list": ("of", "item", "numbering"), "block": ("fields", "name", "scalar"),
@@ -186,10 +186,10 @@ class Split:
 # What `evaluation:` names: the fields the scoring and the checks before submission read. Item
 # inputs are paths in an item of `items`, row inputs fields of an indicator (row inputs may also
 # name an item field, for a form that has one reason per project).
-ITEM_INPUTS = ("initial", "budget", "executed", "adjustment", "execution_reason", "goal", "achieved")
+ITEM_INPUTS = ("initial", "budget", "executed", "rate", "adjustment", "execution_reason", "goal", "achieved")
 ROW_INPUTS = ("actual", "weight", "given", "reason", "measures", "likelihood")
 INPUT_TYPES = {
-    "initial": NUMERIC_NAMES, "budget": NUMERIC_NAMES, "executed": NUMERIC_NAMES, "weight": ("number",), "given": ("number",),
+    "initial": NUMERIC_NAMES, "budget": NUMERIC_NAMES, "executed": NUMERIC_NAMES, "rate": ("percent",), "weight": ("number",), "given": ("number",),
     "actual": ("text", "number", "percent"), "likelihood": ("choice", "text"),
 }  # fmt: skip
 TEXTS = ("text", "paragraphs")
@@ -643,7 +643,11 @@ class _Reader:
     def field_type(self, kind: str, body: dict, loc: tuple, label: str) -> FieldType | None:
         if kind == "money":
             places = self.integer(body.get("places"), (*loc, "places"), 0, 6) if "places" in body else self.money.places
-            return MoneyType(self.money.unit, places, self.money.grouping, self.money.rounding)
+            shown_in = str(body.get("shown_in") or "")
+            if shown_in and shown_in not in ("万元", "元"):
+                self.error((*loc, "shown_in"), f"shown_in「{shown_in}」只能是 万元 或 元（金额照版式的单位 {self.money.unit} 填写，按它显示）")
+                shown_in = ""
+            return MoneyType(self.money.unit, places, self.money.grouping, self.money.rounding, shown_in)
         if kind == "percent":
             return PercentType(self.integer(body.get("places"), (*loc, "places"), 0, 6), self.money.rounding)
         if kind == "number":
@@ -901,7 +905,7 @@ class _Reader:
     def resolve(self, path: tuple, chain: list[BlockType]) -> Field | None:
         """The field `path` names, looked up from the innermost block of `chain` outwards."""
         for block in chain:
-            found = _follow(block, path)
+            found = follow(block, path)
             if found is not None:
                 return found
         return None
@@ -968,9 +972,9 @@ class _Reader:
             if data.get(name) is None:
                 continue
             path = tuple(self.text(data[name], (*loc, name)).split("."))
-            found = _follow(indicators.block, path) if name in ROW_INPUTS else None
+            found = follow(indicators.block, path) if name in ROW_INPUTS else None
             if found is None and name not in ("actual", "weight", "given"):
-                found = _follow(item, path)
+                found = follow(item, path)
             wanted = INPUT_TYPES.get(name, TEXTS)
             where = f"指标的字段（indicators.fields）{'或「' + items + '」的字段' if name in ('reason', 'measures', 'likelihood') else ''}" if name in ROW_INPUTS else f"「{items}」的字段"
             if found is None:
@@ -980,11 +984,12 @@ class _Reader:
             else:
                 inputs[name] = path
         profile = None
-        if data.get("profile") is not None:
+        named = self.text(data["profile"], (*loc, "profile"), "评分方案的名称") if data.get("profile") is not None else ""
+        if named:
             try:
-                profile = make_profile(self.text(data["profile"], (*loc, "profile")), data.get("scoring") or {})
+                profile = make_profile(named, data.get("scoring") or {})
             except ProfileError as exc:
-                self.error((*loc, "scoring", *exc.loc) if exc.loc != ("profile",) else (*loc, "profile"), str(exc))
+                self.error((*loc, "scoring", *exc.loc) if exc.loc != ("profile",) else (*loc, "profile"), str(exc), key=exc.key)
             if profile is not None:
                 for name in ("actual", "budget", "executed"):
                     if name not in inputs and data.get(name) is None:
@@ -1142,9 +1147,9 @@ class _Reader:
         if len(path) > 1:
             for block, scope in zip(chain, scopes, strict=True):
                 if scope == "item" and any(isinstance(f.type, ListType) and f.type.item is block and f.label == path[0] for f in self.root.fields):
-                    return _follow(block, path[1:]), scope
+                    return follow(block, path[1:]), scope
         for block, scope in zip(chain, scopes, strict=True):
-            found = _follow(block, path)
+            found = follow(block, path)
             if found is not None:
                 return (None, "") if _through_list(path, [block]) and len(path) > 1 else (found, scope)
         return None, ""
@@ -1194,7 +1199,7 @@ def _items_of(kind: FieldType | None) -> BlockType | None:
     return kind.item if isinstance(kind, ListType) and isinstance(kind.item, BlockType) else None
 
 
-def _follow(block: BlockType, path: tuple) -> Field | None:
+def follow(block: BlockType, path: tuple) -> Field | None:
     """The field at `path` below `block` (through lists and blocks), or None."""
     found = block.field(path[0])
     for part in path[1:]:

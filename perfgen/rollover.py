@@ -7,7 +7,11 @@ What changes (decided as a budget officer would want it, documented in README �
   line: every amount and percentage the layout declares (财政拨款, 其他资金, 预算数, 合计, 支出计划 …),
   财务数据, fields the layout marks `per_year` (项目编码), and a 「…变动率」 indicator whose value is
   typed rather than derived.
-- Everything else (texts, indicators, targets) is kept as it is; nothing is removed.
+- A spec of a monitoring or self-evaluation layout (one that extends the target form) starts the
+  new year as a spec of the target form: its 版式 becomes the base layout's, and the year's
+  actuals — every field those layouts add (执行数, 实际完成情况, 实际完成值, 分值, 完成可能性 …) —
+  are removed; they stay in the old file, which 上年规格 points at.
+- Everything else (texts, indicators, targets) is kept as it is.
 Places that still mention the old year are listed as hints, never rewritten.
 """
 
@@ -28,6 +32,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from .errors import PerfgenError, Position
 from .fieldtypes import RATE_KEYS, BlockType, CheckpointsType, Field, IndicatorsType, ListType, MappingType, MoneyType, PercentType, SectionsType
+from .layout import Layout, templates_root
 from .load import load_source
 from .spec import layout_of, parse_spec
 from .write import write_atomic
@@ -60,6 +65,7 @@ class Rolled:
     year: int
     previous_spec: str  # the new spec's 上年规格
     flagged: int  # 「待核实」 comments added
+    dropped: int  # the year's actuals removed (monitoring, self-evaluation)
     hints: tuple[Hint, ...]
     exact_layout: bool  # False when the round trip had to re-indent the file
 
@@ -96,13 +102,14 @@ def rollover(spec_path: Path, year: int, target: Path | None = None, *, force: b
     _set_year(data, year)
     _set_previous(data, previous)
     _rebase_layout(data, spec_path, target)
-    flagged = _flag_block(data, layout.root, spec.year) + _flag_typed_rates(data, layout.root, spec.year)
+    dropped = _drop_actuals(data, layout, target)
+    flagged = _flag_block(data, layout.first.root, spec.year) + _flag_typed_rates(data, layout.first.root, spec.year)
     out = io.StringIO()
     yaml.dump(data, out)
     result = out.getvalue()
     write_atomic(target, result.encode("utf-8"))
     hints = tuple(_mentions(result, spec.year, str(target)))
-    return Rolled(spec_path, target, spec.year, year, previous, flagged, hints, exact)
+    return Rolled(spec_path, target, spec.year, year, previous, flagged, dropped, hints, exact)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,6 +172,76 @@ def _set_previous(data: CommentedMap, reference: str) -> None:
             if not own:
                 entry[2] = None
     _flag(data, "上年规格", "上年的规格文件（相对本文件），变动率据此计算", review=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The year's actuals
+
+
+def _drop_actuals(data: CommentedMap, layout: Layout, target: Path) -> int:
+    """Turn a monitoring / self-evaluation spec into one of its target form: 版式 names the first
+    layout of the chain, and every field the later layouts add is removed. Returns how many."""
+    if layout.base is None:
+        return 0
+    added: set[tuple[str, ...]] = set().union(*(stage.own_fields() for stage in layout.chain[1:]))
+    first = layout.first
+    if first.directory.parent == templates_root():
+        reference = first.name
+    else:
+        relative = Path(os.path.relpath(first.directory, target.resolve().parent)).as_posix()
+        reference = relative if relative.startswith(".") else f"./{relative}"
+    old = data["版式"]
+    data["版式"] = type(old)(reference) if isinstance(old, str) else reference
+    _flag(data, "版式", f"年中监控、年末自评时改为「{layout.name}」，在旁边补上执行数和实际完成值", review=False)
+    return _drop(data, layout.root, "spec", added)
+
+
+def _drop(data: Any, block: BlockType, kind: str, added: set[tuple[str, ...]]) -> int:
+    """Remove from `data` (a mapping of `block`, declared under `kind`) the fields in `added`, at any depth."""
+    if not isinstance(data, CommentedMap):
+        return 0
+    count = 0
+    for key in list(data):
+        f = block.field(key)
+        if f is None:
+            continue
+        if (kind, f.label) in added:
+            _remove(data, key)
+            count += 1
+            continue
+        value, inner = data[key], f.type
+        if isinstance(inner, IndicatorsType):
+            count += sum(_drop(row, inner.indicator, "indicators", added) for row in _indicator_rows(value))
+        elif isinstance(inner, ListType) and isinstance(inner.item, BlockType) and isinstance(value, CommentedSeq):
+            count += sum(_drop(item, inner.item, inner.item.kind, added) for item in value)
+        elif isinstance(inner, SectionsType) and isinstance(inner.item, BlockType) and isinstance(value, CommentedMap):
+            count += sum(_drop(value[name], inner.item, inner.item.kind, added) for name in value)
+    return count
+
+
+def _remove(mapping: CommentedMap, key: Any) -> None:
+    """Delete `key`, keeping the comment lines that followed its value (they describe the next key)."""
+    keys = list(mapping)
+    entry = mapping.ca.items.get(key)
+    token = entry[2] if entry else None
+    del mapping[key]
+    rest = token.value.partition("\n")[2] if token is not None else ""
+    before = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
+    if rest and before is not None:
+        slots = mapping.ca.items.setdefault(before, [None, None, None, None])
+        if slots[2] is None:
+            slots[2] = CommentToken("\n" + rest, CommentMark(0), None)
+        else:
+            slots[2].value += rest
+
+
+def _indicator_rows(tree: Any) -> list[CommentedMap]:
+    """Every 三级 row mapping written in an indicator tree."""
+    rows: list[CommentedMap] = []
+    for level2s in tree.values() if isinstance(tree, CommentedMap) else ():
+        for items in level2s.values() if isinstance(level2s, CommentedMap) else ():
+            rows.extend(item for item in (items if isinstance(items, CommentedSeq) else ()) if isinstance(item, CommentedMap))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,18 +314,14 @@ def _flag_typed_rates(data: CommentedMap, block: BlockType, year: int) -> int:
     """Flag a typed value of an indicator named 「…变动率」: it is a per-year figure."""
     count = 0
     for tree in _indicator_trees(data, block):
-        for level2s in tree.values():
-            if not isinstance(level2s, CommentedMap):
+        for item in _indicator_rows(tree):
+            if not item:
                 continue
-            for items in level2s.values():
-                for item in items if isinstance(items, CommentedSeq) else []:
-                    if not isinstance(item, CommentedMap) or not item:
-                        continue
-                    name, key = (item.get("名称"), "指标值") if "名称" in item else (next(iter(item)), next(iter(item)))
-                    value = item.get(key)
-                    if str(name).endswith("变动率") and value not in (None, "") and not _is_rate(value):
-                        _flag(item, key, TYPED_RATE.format(year=year))
-                        count += 1
+            name, key = (item.get("名称"), "指标值") if "名称" in item else (next(iter(item)), next(iter(item)))
+            value = item.get(key)
+            if str(name).endswith("变动率") and value not in (None, "") and not _is_rate(value):
+                _flag(item, key, TYPED_RATE.format(year=year))
+                count += 1
     return count
 
 

@@ -27,16 +27,17 @@ HUNDRED = Decimal(100)
 REVERSE = ("linear", "ratio")
 PROFILE_KEYS = ("description", "total", "execution", "level1", "absent", "reverse", "bands", "over", "caps", "grades", "places", "rounding")
 # What a field marked `score:` can show: an item's (a project's) and an indicator row's.
-ITEM_SCORES = ("执行率", "执行率分值", "执行率得分", "指标分值", "指标得分", "扣分", "上限", "总分", "等级")
+ITEM_SCORES = ("满分", "执行率", "执行率分值", "执行率得分", "指标分值", "指标得分", "扣分", "上限", "总分", "等级")
 ROW_SCORES = ("分值", "得分", "一级分值", "评价")
 
 
 class ProfileError(ValueError):
-    """A profile key that cannot be used: `loc` is its place under the profile, the message Chinese."""
+    """A profile key that cannot be used: `loc` is its place under the profile (the key itself
+    when `key`), the message Chinese."""
 
-    def __init__(self, loc: tuple, message: str):
+    def __init__(self, loc: tuple, message: str, *, key: bool = False):
         super().__init__(message)
-        self.loc = loc
+        self.loc, self.key = loc, key
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def make_profile(name: str, changes: Mapping[str, Any] | None = None) -> Profile
     data = {**raw, **(changes or {})}
     for k in data:
         if k not in PROFILE_KEYS:
-            raise ProfileError((k,), f"评分方案没有「{k}」这一项：可以改的有 {'、'.join(PROFILE_KEYS[1:])}")
+            raise ProfileError((k,), f"评分方案没有「{k}」这一项：可以改的有 {'、'.join(PROFILE_KEYS[1:])}", key=True)
     over = _mapping(data.get("over") or {}, ("over",))
     rounding = str(data.get("rounding", "四舍五入"))
     if rounding not in ROUNDING:
@@ -228,7 +229,7 @@ class ItemScore:
 
     def item_values(self, profile: Profile) -> dict[str, Any]:
         return {
-            "执行率": self.rate, "执行率分值": profile.execution, "执行率得分": self.execution, "指标分值": self.indicator_points,
+            "满分": profile.total, "执行率": self.rate, "执行率分值": profile.execution, "执行率得分": self.execution, "指标分值": self.indicator_points,
             "指标得分": self.indicator_score, "扣分": self.deducted, "上限": self.cap, "总分": self.total, "等级": self.grade,
         }  # fmt: skip
 

@@ -74,7 +74,8 @@ def test_bad_input_and_usage(tmp_path):
     bad.write_text("版式: 河北-2020\n年度: 2020\n部门: [\n", encoding="utf-8")
     result = perfgen("diff", CHENGDE, bad)
     assert result.returncode == 1 and f"{bad}:" in result.stderr and "Traceback" not in result.stderr
-    assert perfgen("diff", CHENGDE).returncode == 2
+    alone = perfgen("diff", CHENGDE)  # one spec without --actuals: said in Chinese
+    assert alone.returncode == 2 and "用法" in alone.stderr
     assert perfgen("diff", CHENGDE, CHENGDE, "--format", "xml").returncode == 2
 
 
@@ -199,3 +200,41 @@ def test_spending_plan_in_points(tmp_path):
     new = edited(tmp_path, XUSHUI, ("{3月底: 24%, 6月底: 50%,", "{3月底: 30%, 6月底: 50%,"))
     (change,) = diff_files(XUSHUI, new).changes
     assert change.message == "支出计划3月底：24% → 30%（+6 个百分点）"
+
+
+# -- targets against actuals (perfgen diff --actuals) -----------------------------------------
+
+CHIZHOU = SPECS / "2022" / "chizhou-tangxi.yaml"
+HUANGSHI = SPECS / "2019" / "huangshi-shenyi.yaml"
+
+
+def test_actuals_line_up_targets_budget_and_scores(tmp_path):
+    from perfgen.actuals import actuals_file
+
+    report = actuals_file(CHIZHOU)
+    first = [line for line in report.lines if line.subject == "项目「委托业务项目」"]
+    assert (first[0].target, first[0].actual, first[0].note) == ("年初 90.00，全年预算 89.97", "执行 89.97", "执行率 100.00%，得分 10.00 / 10")
+    assert ("指标「产出指标/数量指标/基建工程委托业务项目数量」", "≥50个", "50", "得分 8.00 / 8", False) in [(x.what, x.target, x.actual, x.note, x.short) for x in first]
+    assert (first[-1].what, first[-1].actual, first[-1].note) == ("总分", "100.00", "等级 优")
+    # 40 of ≥50个: 40 / 50 × 8 = 6.40, marked as falling short; the total follows
+    short = edited(tmp_path, CHIZHOU, ("            实际完成值: 50\n", "            实际完成值: 40\n            偏差原因分析及改进措施: 有10个项目顺延\n"))
+    lines = {x.what: x for x in actuals_file(short).lines if x.subject == "项目「委托业务项目」"}
+    row = lines["指标「产出指标/数量指标/基建工程委托业务项目数量」"]
+    assert (row.actual, row.note, row.short) == ("40", "得分 6.40 / 8", True)
+    assert (lines["总分"].actual, lines["总分"].note) == ("98.40", "等级 优")
+    text = actuals_file(short).text()
+    assert "1 处未达到或未填" in text and "  ✗ 指标「产出指标/数量指标/基建工程委托业务项目数量」：≥50个 → 40（得分 6.40 / 8）" in text
+
+
+def test_actuals_of_a_monitoring_spec_and_the_command(tmp_path):
+    done = perfgen("diff", "--actuals", HUANGSHI)
+    assert done.returncode == 0, done.stderr
+    assert "资金：年初 220.00 → 执行 87.57（执行率 39.80%）" in done.stdout
+    assert "✗ 年度目标：推进黄石矿冶工业遗产申报世界文化遗产工作。 → （未填）" in done.stdout  # 目标执行情况 not written
+    assert "指标「产出指标/成本指标/年度预算」：220万元 → 按进度执行,已使用约40%（完成可能性：确定能）" in done.stdout
+    data = json.loads(perfgen("diff", "--actuals", "--format", "json", HUANGSHI).stdout)
+    assert data["layout"] == "全国-项目监控" and data["lines"][0]["note"] == "执行率 39.80%"
+    target_only = perfgen("diff", "--actuals", CHENGDE)
+    assert target_only.returncode == 1 and "O003" in target_only.stderr + target_only.stdout and "目标申报表" in target_only.stderr + target_only.stdout
+    usage = perfgen("diff", CHENGDE)
+    assert usage.returncode == 2 and "perfgen diff --actuals" in usage.stderr

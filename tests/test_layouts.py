@@ -69,3 +69,53 @@ def test_broken_layout_description_is_a_layout_error(tmp_path, description, expe
     with pytest.raises(LayoutError) as exc:
         build(Job(spec, Path("x")), tmp_path / "out")
     assert all(part in str(exc.value) for part in expected), str(exc.value)
+
+
+EXTENDING = "name: x\ndescription: y\nextends: 全国-项目支出\n"
+SCORED = "evaluation:\n  profile: 财预〔2020〕10号\n  items: 项目\n  actual: 实际完成值\n  budget: 年度资金总额\n  executed: 年度资金总额\nindicators:\n  fields:\n    实际完成值: text\n"
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        (EXTENDING, ["output", "layout.yaml:3:10"]),
+        (EXTENDING.replace("全国-项目支出", "不存在的版式") + "output: 自评\n", ["不存在的版式", "L001", "layout.yaml:3:10"]),
+        (EXTENDING.replace("全国-项目支出", "../bad-form") + "output: 自评\n", ["循环", "layout.yaml:3:10"]),
+        (EXTENDING + "output: 自评\n" + SCORED.replace("财预〔2020〕10号", "十号文"), ["十号文", "财预〔2020〕10号、一体化", "layout.yaml:6:12"]),
+        (EXTENDING + "output: 自评\n" + SCORED.replace("indicators:", "  scoring: {execution: 10, 权重: 2}\nindicators:"), ["「权重」", "layout.yaml:11:28"]),
+        (EXTENDING + "output: 自评\n" + SCORED.replace("  actual: 实际完成值\n", ""), ["需要 actual", "layout.yaml:6"]),
+        (EXTENDING + "output: 自评\n" + SCORED + "blocks:\n  项目:\n    fields:\n      总分: {type: number, score: 总计}\n", ["总计", "layout.yaml:17:33"]),
+        (EXTENDING + "output: 自评\nblocks:\n  项目:\n    fields:\n      总分: {type: number, score: 总分}\n", ["profile", "layout.yaml:8:33"]),
+    ],
+    ids=["no output", "unknown base", "extends itself", "unknown profile", "unknown profile key", "input missing", "unknown score", "score without profile"],
+)
+def test_broken_extension_is_a_layout_error(tmp_path, description, expected):
+    """Mistakes in a layout that extends another are placed in its own layout.yaml."""
+    own = tmp_path / "bad-form"
+    own.mkdir()
+    shutil.copy(templates_root() / "national-selfeval" / "template.docx", own)
+    (own / "layout.yaml").write_text(description + "template: template.docx\n", encoding="utf-8")
+    spec = tmp_path / "x.yaml"
+    spec.write_text("版式: ./bad-form\n年度: 2022\n部门: 甲\n项目: []\n", encoding="utf-8")
+    with pytest.raises(LayoutError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    assert all(part in str(exc.value) for part in expected), str(exc.value)
+
+
+def test_an_extending_layout_inherits_and_reports_in_the_file_that_says_it(tmp_path):
+    """The base's fields and tables come along; a field the extension redeclares badly is placed in the
+    extension, one it does not touch keeps its place in the base."""
+    own = tmp_path / "my-eval"
+    shutil.copytree(templates_root() / "national-selfeval", own)
+    description = own / "layout.yaml"
+    text = description.read_text(encoding="utf-8")
+    description.write_text(text.replace("      执行说明: {type: text,", "      执行说明: {type: txt,"), encoding="utf-8")
+    spec = tmp_path / "x.yaml"
+    spec.write_text((Path(__file__).parent.parent / "specs" / "2022" / "chizhou-tangxi.yaml").read_text(encoding="utf-8").replace("版式: 全国-项目自评", "版式: ./my-eval"), encoding="utf-8")
+    with pytest.raises(LayoutError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "执行说明: {type: text," in row)
+    assert f"my-eval/layout.yaml:{line}:" in str(exc.value) and "txt" in str(exc.value)
+    description.write_text(text, encoding="utf-8")
+    built = build(Job(spec, Path("x")), tmp_path / "out")
+    assert sorted(p.name for p in built.outputs if p.suffix == ".docx") == ["x-自评-附表1.docx", "x-自评.docx", "x-附表1.docx", "x-附表2.docx", "x.docx"]

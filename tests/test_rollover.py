@@ -11,9 +11,19 @@ from conftest import SPECS
 
 from perfgen.build import check
 from perfgen.errors import PerfgenError
+from perfgen.load import load_source
 from perfgen.rollover import rollover
+from perfgen.spec import layout_of
 
 EXAMPLES = sorted(SPECS.rglob("*.yaml"))
+
+
+def _extends(spec: Path) -> bool:
+    return layout_of(load_source(spec)).base is not None
+
+
+TARGETS = [p for p in EXAMPLES if not _extends(p)]  # target forms
+YEAR_END = [p for p in EXAMPLES if _extends(p)]  # monitoring and self-evaluation
 MARK = re.compile(r"(\s+#)?\s+【待核实：[^】]*】")
 
 
@@ -35,7 +45,7 @@ def comments(text: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", TARGETS, ids=lambda p: p.stem)
 def test_rolled_example_checks_and_keeps_everything(tmp_path, example):
     spec = copy_example(tmp_path, example)
     year = int(example.parent.name)
@@ -57,6 +67,31 @@ def test_rolled_example_checks_and_keeps_everything(tmp_path, example):
     assert restored == old.replace(f"\n年度: {year}\n", f"\n年度: {year + 1}\n")
     assert rolled.exact_layout
     assert spec.read_text(encoding="utf-8") == old  # the old spec is untouched
+
+
+@pytest.mark.parametrize("example", YEAR_END, ids=lambda p: p.stem)
+def test_a_year_end_spec_starts_next_year_as_a_target_spec(tmp_path, example):
+    """Monitoring / self-evaluation: next year's spec is one of the target form, without this
+    year's actuals (they stay in the old file, which 上年规格 names); comments on kept lines stay."""
+    spec = copy_example(tmp_path, example)
+    year = int(example.parent.name)
+    layout = layout_of(load_source(spec))
+    rolled = rollover(spec, year + 1)
+    new = rolled.target.read_text(encoding="utf-8")
+    checked = check(rolled.target)
+    assert checked.computed.layout.name == layout.first.name and checked.computed.layout.base is None
+    assert checked.spec.previous_year.year == year
+    added = {label for _, label in set().union(*(stage.own_fields() for stage in layout.chain[1:]))}
+    keys = {m.group(1) for m in re.finditer(r"^\s*(?:- )?([^\s:#][^:#]*?):", new, re.M)}
+    assert rolled.dropped > 0 and not keys & added, keys & added
+    assert f"改为「{layout.name}」" in new.splitlines()[[i for i, line in enumerate(new.splitlines()) if line.startswith("版式:")][0]]
+    old_lines = spec.read_text(encoding="utf-8").splitlines()
+    for line in old_lines:  # every kept line is still there, with its comment
+        key = re.match(r"^\s*(?:- )?([^\s:#][^:#]*?):", line)
+        if (key is None or key.group(1) not in added) and not line.startswith(("版式:", "年度:")) and "# " in line:
+            assert line.split("# ", 1)[1] in new, line
+    assert checked.computed.evaluated == ()
+
 
 
 def test_amounts_and_codes_are_flagged_not_changed(tmp_path):

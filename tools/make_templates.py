@@ -622,7 +622,7 @@ def yitihua_project():
 # ---------------------------------------------------------------------------------------------
 # 全国-项目自评: 项目支出绩效自评表 (财预〔2020〕10号), one table per project (池州 2022)
 
-SELFEVAL_WIDTHS = [16, 13, 15, 26, 18, 17, 10, 16, 25]  # 绩效指标, 一级, 二级, 三级, 指标值, 实际完成值, 分值, 得分, 偏差原因
+SELFEVAL_WIDTHS = [16, 13, 15, 24, 18, 17, 10, 19, 24]  # 绩效指标, 一级, 二级, 三级, 指标值, 实际完成值, 分值, 得分, 偏差原因
 
 
 def national_selfeval():
@@ -675,6 +675,146 @@ def national_selfeval():
     cell(t, 13, 7, "{{ p.总分 }}")
     cell(t, 13, 8, "自评等级：{{ p.等级 }}")
     para(doc, "注：执行率得分 = 执行率 × 10 分（100% 为限）；定量指标按实际完成值与指标值之比计分，定性指标按达成（80%–100%）、部分达成（60%–80%）、未达成（60% 以下）的分数区间计分；得分四舍五入保留两位小数。", "表格正文")
+    tag(doc, "{%p endfor %}")
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# 全国-项目监控: 项目支出绩效目标执行监控表 (财预〔2019〕136号), one table per project, landscape (黄石 2019)
+
+MONITORING_WIDTHS = [14, 14, 16, 26, 18, 22, 20, 12, 12, 12, 12, 12, 24, 15, 18]
+REASONS = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+
+
+def national_monitoring():
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年项目支出绩效目标执行监控表")
+    landscape(doc)
+    each_on_a_new_page(doc, "doc.项目", "项目支出绩效目标执行监控表", "表格标题")
+    para(doc, "（{{ doc.年度 }}年度）", "表格副标题")
+    unit = para(doc, "单位：万元", "表格正文")
+    unit.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    months = "1-{{ doc.监控截止月 }}月"
+    t = table(doc, MONITORING_WIDTHS, 15)
+    cell(t, 0, 0, "项目名称")
+    cell(t, 0, 1, "{{ p.名称 }}", to=(0, 14), style="表格正文")
+    cell(t, 1, 0, "主管部门及代码")
+    cell(t, 1, 1, "{% if p.主管部门代码 %}[{{ p.主管部门代码 }}]{% endif %}{{ p.主管部门 }}", to=(1, 5), style="表格正文")
+    cell(t, 1, 6, "实施单位", to=(1, 8))
+    cell(t, 1, 9, "{{ p.实施单位 }}", to=(1, 14), style="表格正文")
+    cell(t, 2, 0, "项目资金", to=(5, 0))
+    cell(t, 2, 1, "", to=(2, 3))
+    for (a, b), label in zip(((4, 5), (6, 8), (9, 11), (12, 14)), ("年初预算数", f"{months}执行数", f"{months}执行率", "全年预计执行数"), strict=True):
+        cell(t, 2, a, label, to=(2, b))
+    for r, (label, initial, source, rate) in enumerate(
+        (("年度资金总额", "年度资金总额", "资金总额", "执行率"), ("其中：财政拨款", "财政拨款", "财政拨款", "财政拨款执行率"), ("其他资金", "其他资金", "其他资金", "其他资金执行率")), 3
+    ):
+        cell(t, r, 1, label, to=(r, 3))
+        cell(t, r, 4, f"{{{{ p.{initial} }}}}", to=(r, 5), style="表格数字")
+        cell(t, r, 6, f"{{{{ p.截至执行数.{source} }}}}", to=(r, 8), style="表格数字")
+        cell(t, r, 9, f"{{{{ p.{rate} }}}}", to=(r, 11))
+        cell(t, r, 12, f"{{{{ p.全年预计执行数.{source} }}}}", to=(r, 14), style="表格数字")
+    cell(t, 6, 0, "年度总体目标", to=(7, 0))
+    cell(t, 6, 1, "年度目标", to=(6, 7))
+    cell(t, 6, 8, f"{months}执行情况", to=(6, 14))
+    cell(t, 7, 1, "{{ p.年度目标 }}", to=(7, 7), style="表格正文")
+    cell(t, 7, 8, "{{ p.目标执行情况 }}", to=(7, 14), style="表格正文")
+    cell(t, 8, 0, '{% vmerge "restart" %}绩效指标')
+    cell(t, 9, 0, '{% vmerge "continue" %}')
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "年度指标值", f"{months}执行情况", "全年预计完成情况"], 1):
+        cell(t, 8, c, label, to=(9, c))
+    cell(t, 8, 7, "偏差原因分析", to=(8, 12))
+    for c, label in enumerate([*REASONS, "原因说明"], 7):
+        cell(t, 9, c, label)
+    cell(t, 8, 13, "完成目标可能性", to=(9, 13))
+    cell(t, 8, 14, "备注", to=(9, 14))
+    loop_row(t, 10, "{%tr for row in p.绩效指标 %}")
+    cells = [
+        '{% vmerge "continue" %}', "{% vmerge row.一级.merge %}{{ row.一级 }}", "{% vmerge row.二级.merge %}{{ row.二级 }}", "{{ row.名称 }}",
+        "{{ row.指标值 }}", "{{ row.执行情况 }}", "{{ row.预计完成情况 }}",
+        *(f'{{% if row.偏差原因 == "{reason}" %}}√{{% endif %}}' for reason in REASONS),
+        "{{ row.原因说明 }}", "{{ row.完成可能性 }}", "{{ row.备注 }}",
+    ]  # fmt: skip
+    for c, text in enumerate(cells):
+        cell(t, 11, c, text, style="表格正文" if c in (3, 5, 6, 12) else "表格文字")
+    loop_row(t, 12, "{%tr endfor %}")
+    cell(t, 13, 0, "偏差或不能完成目标原因分析", to=(13, 2))
+    cell(t, 13, 3, "{{ p.偏差原因分析 }}", to=(13, 14), style="表格正文")
+    cell(t, 14, 0, "相关建议或举措", to=(14, 2))
+    cell(t, 14, 3, "{{ p.改进措施 }}", to=(14, 14), style="表格正文")
+    para(doc, "注：完成目标可能性分 确定能、有可能、完全不可能 三级判断；选「有可能」「完全不可能」的，须填写原因说明与相关建议或举措。", "表格正文")
+    tag(doc, "{%p endfor %}")
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------
+# 四川-项目自评: 部门预算项目支出绩效自评表 (510000_0013zp), one table per project, landscape (青神 2023)
+
+SICHUAN_WIDTHS = [20, 16, 18, 36, 18, 16, 14, 22, 14, 16, 57]  # 绩效指标, 一级, 二级, 三级, 性质, 指标值, 单位, 完成值, 权重, 得分, 原因
+
+
+def sichuan_selfeval():
+    doc = base_document("{{ doc.部门 }}{{ doc.年度 }}年度部门预算项目支出绩效自评表")
+    landscape(doc)
+    tag(doc, "{%p for p in doc.项目 %}")
+    tag(doc, "{%p if loop.first %}")
+    para(doc, "报表编号:510000_0013zp", "表格正文")
+    tag(doc, "{%p else %}")
+    para(doc, "报表编号:510000_0013zp", "表格正文", page_break=True)
+    tag(doc, "{%p endif %}")
+    para(doc, "部门预算项目支出绩效自评表（{{ doc.年度 }}年度）", "表格标题")
+    t = table(doc, SICHUAN_WIDTHS, 20)
+    cell(t, 0, 0, "项目名称")
+    cell(t, 0, 1, "{% if p.编码 %}{{ p.编码 }}-{% endif %}{{ p.名称 }}", to=(0, 10), style="表格正文")
+    cell(t, 1, 0, "主管部门")
+    cell(t, 1, 1, "{{ doc.部门 }}", to=(1, 4), style="表格正文")
+    cell(t, 1, 5, "实施单位（盖章）", to=(1, 6))
+    cell(t, 1, 7, "{{ doc.单位名称 }}", to=(1, 10), style="表格正文")
+    cell(t, 2, 0, "项目基本情况", to=(5, 0))
+    cell(t, 2, 1, "1.项目年度目标完成情况", to=(2, 10), style="表格正文")
+    cell(t, 3, 1, "项目年度目标", to=(3, 5))
+    cell(t, 3, 6, "年度目标完成情况", to=(3, 10))
+    cell(t, 4, 1, "{{ p.年度目标 }}", to=(4, 5), style="表格正文")
+    cell(t, 4, 6, "{{ p.年度目标完成情况 }}", to=(4, 10), style="表格正文")
+    cell(t, 5, 1, "2.项目实施内容及过程概述", to=(5, 3), style="表格正文")
+    cell(t, 5, 4, "{{ p.实施内容 }}", to=(5, 10), style="表格正文")
+    cell(t, 6, 0, "预算执行情况（{{ p.执行率分值 }}分）", to=(11, 0))
+    for (a, b), label in zip(((1, 2), (3, 3), (4, 4), (5, 6), (7, 7), (8, 8), (9, 9), (10, 10)), ("年度预算数（万元）", "年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分", "原因"), strict=True):
+        cell(t, 6, a, label, to=(6, b))
+    sources = (
+        ("总额", "年初总额", "总额", "执行率", "{{ p.执行率分值 }}", "{{ p.执行率得分 }}"),
+        ("其中：财政资金", "年初财政资金", "财政资金", "财政资金执行率", "/", "/"),
+        ("财政专户管理资金", "", "财政专户管理资金", "专户资金执行率", "/", "/"),
+        ("单位资金", "", "单位资金", "单位资金执行率", "/", "/"),
+        ("其他资金", "年初其他资金", "其他资金", "其他资金执行率", "/", "/"),
+    )  # fmt: skip
+    for r, (label, initial, source, rate, points, score) in enumerate(sources, 7):
+        cell(t, r, 1, label, to=(r, 2))
+        cell(t, r, 3, f"{{{{ p.{initial} }}}}" if initial else "", style="表格数字")
+        cell(t, r, 4, f"{{{{ p.调整后预算.{source} }}}}", style="表格数字")
+        cell(t, r, 5, f"{{{{ p.预算执行.{source} }}}}", to=(r, 6), style="表格数字")
+        cell(t, r, 7, f"{{{{ p.{rate} }}}}")
+        cell(t, r, 8, points)
+        cell(t, r, 9, score)
+    cell(t, 7, 10, "{{ p.执行原因 }}{% if p.执行原因 and p.调整说明 %}；{% endif %}{{ p.调整说明 }}", to=(11, 10), style="表格正文")
+    cell(t, 12, 0, '{% vmerge "restart" %}绩效指标（{{ p.指标分值 }}分）')
+    for c, label in enumerate(["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重", "得分", "未完成原因分析"], 1):
+        cell(t, 12, c, label)
+    loop_row(t, 13, "{%tr for row in p.绩效指标 %}")
+    cells = [
+        '{% vmerge "continue" %}', "{% vmerge row.一级.merge %}{{ row.一级 }}", "{% vmerge row.二级.merge %}{{ row.二级 }}", "{{ row.名称 }}",
+        "{{ row.指标性质 }}", "{{ row.指标值 }}", "{{ row.度量单位 }}", "{{ row.完成值 }}", "{{ row.权重 }}", "{{ row.得分 }}", "{{ row.未完成原因分析 }}",
+    ]  # fmt: skip
+    for c, text in enumerate(cells):
+        cell(t, 14, c, text, style="表格正文" if c in (3, 10) else "表格文字")
+    loop_row(t, 15, "{%tr endfor %}")
+    cell(t, 16, 0, "合计", to=(16, 7))
+    cell(t, 16, 8, "{{ p.满分 }}")
+    cell(t, 16, 9, "{{ p.总分 }}")
+    cell(t, 16, 10, "自评等级：{{ p.等级 }}", style="表格正文")
+    for r, label in enumerate(("评价结论", "存在问题", "改进措施"), 17):
+        cell(t, r, 0, label)
+        cell(t, r, 1, f"{{{{ p.{label} }}}}", to=(r, 10), style="表格正文")
+    para(doc, "项目负责人：　　　　　　　　　　　　　　　　　　财务负责人：", "表格正文")
     tag(doc, "{%p endfor %}")
     return doc
 
@@ -786,6 +926,8 @@ TEMPLATES = {
     "templates/henan-department": {"template.docx": henan_department, **appendices("templates/henan-department")},
     "templates/national-project": {"template.docx": national_project, **appendices("templates/national-project")},
     "templates/yitihua-project": {"template.docx": yitihua_project, **appendices("templates/yitihua-project")},
+    "templates/national-monitoring": {"template.docx": national_monitoring},
+    "templates/sichuan-selfeval": {"template.docx": sichuan_selfeval},
     "templates/national-selfeval": {"template.docx": national_selfeval, **appendices("templates/national-selfeval")},
     "tests/layouts/every-field": {"template.docx": every_field, **appendices("tests/layouts/every-field")},
 }
