@@ -153,7 +153,7 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
         raise OutputError.single(Position(str(main)), "W003", f"生成 PDF 需要 LibreOffice：请先安装（{INSTALL_HINT}）。")
     # 3. render every document of every stage in memory
     outputs: dict[Path, bytes] = {}
-    for stage in checked.layout.chain:
+    for stage in checked.computed.stages:
         target = main if stage is checked.layout.first else main.with_name(f"{main.stem}-{stage.output}.docx")
         outputs.update(_documents(checked, stage, document, target, when, options, office))
     # 4. write them (each atomically) only once all are made

@@ -20,7 +20,7 @@ from .errors import Finding, Severity
 from .fieldtypes import BlockType, CheckpointsType, ChoiceType, IndicatorsType, ListType, MoneyType, PercentType, TextType, amount_text
 from .frameworks import frameworks
 from .indicators import COMPARATORS
-from .layout import ROW_INPUTS
+from .layout import ROW_INPUTS, Evaluation
 from .load import PathKey, Source
 from .model import ChangeRate, Tree, ValueParts
 from .text import closest
@@ -465,10 +465,13 @@ def submission(c: Checking) -> Iterator[Finding]:
     """The monitoring and self-evaluation rules a finance system checks on submission: a 执行率
     below the line without a reason, a budget changed without an explanation, 有可能 / 完全不可能
     without reason and measures, the 实际完成情况 copied from the 年度目标."""
-    evaluation = c.computed.layout.evaluation
-    if evaluation is None:
-        return
-    rates = {e.index: e.score.rate for e in c.computed.evaluated}
+    for stage in c.computed.stages:  # monitoring, then self-evaluation, each by its own inputs
+        if stage.evaluation is not None:
+            yield from _submission(c, stage.evaluation)
+
+
+def _submission(c: Checking, evaluation: Evaluation) -> Iterator[Finding]:
+    rates = {e.index: e.score.rate for e in c.computed.evaluated} if evaluation is c.computed.layout.evaluation else {}
 
     def value(i: int, name: str):
         path = evaluation.input(name)

@@ -22,6 +22,7 @@ from .layout import Layout
 from .model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
 from .numbering import item_number
 from .scoring import ItemScore, RowInput, score_item
+from .walk import writes_any
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Computed:
     stated: tuple[Stated, ...]
     unresolved: tuple[Unresolved, ...]
     evaluated: tuple[Evaluated, ...] = ()  # the self-evaluation of each item, where the layout scores
+    stages: tuple[Layout, ...] = ()  # the layouts of the chain whose documents the spec builds
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,17 @@ def compute(spec: Spec, layout: Layout, *, defaults: bool = True) -> Computed:
     root = _Scope(computer, layout.root, Values({**core, **spec.values}), None, (), None, None)
     values = root.resolved()
     values, evaluated = _evaluate(values, layout)
-    return Computed(spec, layout, framework, values, tuple(computer.stated), tuple(computer.unresolved), evaluated)
+    return Computed(spec, layout, framework, values, tuple(computer.stated), tuple(computer.unresolved), evaluated, _stages(spec, layout))
+
+
+def _stages(spec: Spec, layout: Layout) -> tuple[Layout, ...]:
+    """The targets, the spec's own layout, and a stage between them (monitoring below
+    self-evaluation) when the spec writes any of the fields that stage adds."""
+    chain = layout.chain
+    return tuple(
+        stage for stage in chain
+        if stage is chain[0] or stage is chain[-1] or writes_any(layout.root, spec.values, stage.own_fields())
+    )  # fmt: skip
 
 
 class _Unresolvable(Exception):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .fieldtypes import BlockType, Field, ListType, SectionsType
-from .model import Item, Values
+from .model import Item, Tree, Values
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,18 @@ def fields(block: BlockType, values: Values, data: Any = None, loc: tuple = (), 
                 yield from fields(kind.item, section.value, data_s, (*here, section.title), (*path, f.label, section.title), item, list_label)
         elif isinstance(kind, BlockType) and isinstance(value, Values):
             yield from fields(kind, value, inner, here, (*path, f.label), item, list_label)
+
+
+def writes_any(root: BlockType, values: Values, keys: set[tuple[str, ...]]) -> bool:
+    """Whether `values` (a spec of `root`) give any of `keys`, declared fields as a layout's
+    `own_fields()` names them: ("spec" | a block kind | "indicators", label)."""
+    for found in fields(root, values):
+        kind = "spec" if found.block is root else found.block.kind if found.block is not None else ""
+        if (kind, found.field.label) in keys and found.value not in ("", (), Values()):
+            return True
+        if isinstance(found.value, Tree):
+            for group in found.value.groups:
+                for indicator in group.indicators:
+                    if any(("indicators", label) in keys and value not in (None, "") for label, value in indicator.values.items()):
+                        return True
+    return False

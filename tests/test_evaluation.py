@@ -269,3 +269,27 @@ def test_huangshi_monitoring_rate(tmp_path):
     # 87.57 / 220 = 0.398045… → 39.80 %
     assert ["项目资金", "年度资金总额", "220.00", "87.57", "39.80%", ""] in rows
     assert (tmp_path / "huangshi-shenyi.docx").is_file()
+
+
+def test_one_file_carries_the_year_targets_monitoring_and_self_evaluation(tmp_path):
+    """A self-evaluation spec that kept the summer's monitoring figures builds all three forms; the
+    monitoring checks still apply to them; without monitoring figures there is no 监控 document."""
+    year = MONITORING.replace("版式: 全国-项目监控", "版式: 全国-项目自评").replace(
+        "    截至执行数: {财政拨款: 40}\n", "    截至执行数: {财政拨款: 40}\n    全年执行数: {当年财政拨款: 100}\n    实际完成情况: 完成了十个村的道路养护，验收合格。\n"
+    )
+    for actual, name in (("10个", "养护村数"), ("达成", "出行条件"), ("93%", "群众满意度")):
+        block = f"          - 名称: {name}\n"
+        year = year.replace(block, block + f"            实际完成值: {actual}\n")
+    path = tmp_path / "year.yaml"
+    path.write_text(year, encoding="utf-8")
+    checked = check(path)
+    assert [stage.name for stage in checked.computed.stages] == ["全国-项目支出", "全国-项目监控", "全国-项目自评"]
+    s = checked.computed.evaluated[0].score  # 100 / 100 → 10; 产出 50 + 效益 30 + 满意度 10 shared by the rows
+    assert (s.rate, s.execution, s.total, s.grade) == (Decimal("100.00"), Decimal("10.00"), Decimal("100.00"), "优")
+    built = build(Job(path, Path("year")), tmp_path / "out")
+    assert sorted(p.name for p in built.outputs if p.suffix == ".docx") == ["year-监控.docx", "year-自评-附表1.docx", "year-自评.docx", "year-附表1.docx", "year-附表2.docx", "year.docx"]
+    monitored = [c for r in table_texts(tmp_path / "out" / "year-监控.docx") for c in r]
+    assert "40.00%" in monitored and "已完成4个村" in monitored
+    unlikely = year.replace("执行情况: 尚未调查\n            完成可能性: 确定能", "执行情况: 尚未调查\n            完成可能性: 有可能")
+    assert [(f[0], f[2]) for f in codes(tmp_path, unlikely)] == [("A014", 36)]
+    assert check(ROOT / "specs" / "2022" / "chizhou-tangxi.yaml").computed.stages[1].name == "全国-项目自评"
