@@ -23,7 +23,7 @@ from .spec import layout_of, read_previous, validate_spec
 from .tables import appendix_tables, build_table, workbook_tables
 from .toc import fill_toc
 from .workbook import workbook_bytes
-from .write import build_time, docx_bytes, write_atomic
+from .write import build_time, docx_bytes, write_all
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -54,7 +54,27 @@ def find_jobs(paths: list[Path]) -> list[Job]:
             jobs.extend(Job(p, p.relative_to(path).with_suffix("")) for p in found)
         else:
             jobs.append(Job(path, Path(path.stem)))
-    return jobs
+    unique = {(job.spec.resolve(), job.output_stem): job for job in reversed(jobs)}  # a spec named twice is one job
+    return [job for job in jobs if unique.get((job.spec.resolve(), job.output_stem)) is job]
+
+
+def refuse_collisions(jobs: list[Job]) -> None:
+    """Two specs of one batch that would write the same outputs (specs/2020/a.yaml and
+    specs/2021/a.yaml both to a.docx; names differing only in case, as Windows sees them) are an
+    error before anything is written."""
+    first: dict[str, Job] = {}
+    findings = []
+    for job in jobs:
+        key = job.output_stem.as_posix().casefold()
+        if key in first:
+            findings.append(Finding(
+                Position(str(job.spec)), "W005",
+                f"与 {first[key].spec} 会生成同名的文档（{job.output_stem.as_posix()}.docx …），后生成的会覆盖先生成的："
+                "请分两次生成并用 -o 指定不同的输出目录，或把它们所在的目录作为参数（perfgen build specs/ 按目录结构输出）。",
+            ))  # fmt: skip
+        first.setdefault(key, job)
+    if findings:
+        raise OutputError(findings)
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -156,9 +176,8 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
     for stage in checked.computed.stages:
         target = main if stage is checked.layout.first else main.with_name(f"{main.stem}-{stage.output}.docx")
         outputs.update(_documents(checked, stage, document, target, when, options, office))
-    # 4. write them (each atomically) only once all are made
-    for path, data in outputs.items():
-        write_atomic(path, data)
+    # 4. write them only once all are made: all of them, or none
+    write_all(outputs)
     return Built(job, tuple(outputs), checked.warnings)
 
 
@@ -246,10 +265,15 @@ def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,))
+    try:
         futures = [pool.submit(_worker_attempt, job, out_dir, options) for job in jobs]
         for future in as_completed(futures):
             yield future.result()
+    except BaseException:  # interrupted (or the caller stopped): the specs not begun are not built
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _attempt(job: Job, out_dir: Path, options: Options, office: Office | None) -> Outcome:
@@ -264,8 +288,10 @@ _worker_office: Office | None = None
 
 
 def _start_worker(use_office: bool) -> None:
+    import signal
     from multiprocessing.util import Finalize
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     global _worker_office
     if use_office:
         _worker_office = Office()

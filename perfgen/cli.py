@@ -1,4 +1,5 @@
-"""The command line: the only module that prints and chooses exit codes (0 ok, 1 input, 2 usage)."""
+"""The command line: the only module that prints and chooses exit codes (0 ok, 1 input, 2 usage,
+130 interrupted)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .errors import Finding, PerfgenError
 
 EXIT_INPUT = 1
 EXIT_USAGE = 2  # what click gives a wrong command line
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM, as shells report it
 
 
 @contextmanager
@@ -39,10 +41,32 @@ def _print_findings(findings: tuple[Finding, ...] | list[Finding]) -> None:
         click.echo(str(finding), err=True)
 
 
+CONSOLE_FALLBACK = {"✓": "√", "✗": "×", "—": "-", "–": "-", "…": "..."}  # for consoles (GBK, cp936) that lack them
+
+
+def _console_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = exc.object[exc.start : exc.end]
+    return "".join(CONSOLE_FALLBACK.get(ch, "?") for ch in text), exc.end
+
+
+def _console() -> None:
+    """Output never fails on the console's encoding: what it cannot show is replaced."""
+    import codecs
+
+    codecs.register_error("perfgen-console", _console_fallback)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="perfgen-console")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="perfgen")
 def main() -> None:
     """perfgen：由 YAML 规格文件生成部门预算绩效文本（Word）。"""
+    _console()
 
 
 @main.command()
@@ -58,12 +82,13 @@ def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, split:
     import time
 
     with _imports():
-        from .build import Options, build_many, find_jobs
+        from .build import Options, build_many, find_jobs, refuse_collisions
         from .office import INSTALL_HINT
         from .office import available as office_available
 
     try:
         jobs = find_jobs(list(paths))
+        refuse_collisions(jobs)
     except PerfgenError as exc:
         _print_findings(exc.findings)
         sys.exit(EXIT_INPUT)
@@ -75,22 +100,50 @@ def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, split:
             sys.exit(EXIT_INPUT)
         click.echo(f"提示：未找到 LibreOffice，目录暂不填页码（打开文档时更新域即可）；安装：{INSTALL_HINT}", err=True)
     started = time.monotonic()
-    failed = 0
+    failed = done = 0
     outcomes = build_many(jobs, out_dir, Options(draft=draft, pdf=pdf, split=split), workers or os.cpu_count() or 1)
     show_bar = len(jobs) > 1 and sys.stderr.isatty()
-    with click.progressbar(length=len(jobs), label="生成中", file=sys.stderr) if show_bar else _NoBar() as bar:
-        for outcome in outcomes:
-            failed += outcome.failed
-            _print_findings(outcome.findings)
-            if outcome.failed:
-                click.echo(f"✗ {outcome.job.spec}：未生成（共 {len(outcome.findings)} 个问题）", err=True)
-            for output in outcome.outputs:
-                click.echo(f"✓ {outcome.job.spec} → {output}")
-            bar.update(1)
+    try:
+        with _terminated_as_interrupt(), click.progressbar(length=len(jobs), label="生成中", file=sys.stderr) if show_bar else _NoBar() as bar:
+            for outcome in outcomes:
+                failed += outcome.failed
+                done += 1
+                _print_findings(outcome.findings)
+                if outcome.failed:
+                    click.echo(f"✗ {outcome.job.spec}：未生成（共 {len(outcome.findings)} 个问题）", err=True)
+                for output in outcome.outputs:
+                    click.echo(f"✓ {outcome.job.spec} → {output}")
+                bar.update(1)
+    except KeyboardInterrupt:
+        outcomes.close()  # stops the workers and LibreOffice; a spec being written keeps its earlier outputs
+        click.echo(
+            f"已中断：成功 {done - failed} 个，失败 {failed} 个，未生成 {len(jobs) - done} 个"
+            f"（未生成的规格原有的文档保持原样）。", err=True,
+        )  # fmt: skip
+        sys.exit(EXIT_INTERRUPTED)
     if len(jobs) > 1:
         seconds = time.monotonic() - started
         click.echo(f"完成：成功 {len(jobs) - failed} 个，失败 {failed} 个，用时 {seconds:.1f} 秒。")
     sys.exit(EXIT_INPUT if failed else 0)
+
+
+@contextmanager
+def _terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager, `kill`) stops a batch as Ctrl-C does."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _NoBar:

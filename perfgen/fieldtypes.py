@@ -336,6 +336,9 @@ class CountType(FieldType):
         return value
 
 
+YEARS = (1990, 2099)  # a budget year outside these is a typo (2201 for 2021, 0000)
+
+
 class YearType(FieldType):
     name = "year"
 
@@ -343,6 +346,8 @@ class YearType(FieldType):
         text = value.source_text if isinstance(value, Number) else value.strip() if isinstance(value, str) else None
         if text is None or not re.fullmatch(r"\d{4}", text):
             return problem(problems, loc, "应该是四位数字的年份，例如 2020", value)
+        if not YEARS[0] <= int(text) <= YEARS[1]:
+            return problem(problems, loc, f"年份 {text} 不在 {YEARS[0]}–{YEARS[1]} 之间，请检查是否打错（例如把 2021 写成了 2201）", value)
         return int(text)
 
     def schema(self):

@@ -69,16 +69,17 @@ class Office:
         if python is None:
             raise OfficeError("LibreOffice (soffice and python3-uno) is not installed")
         if self._scratch is None:
-            self._scratch = Path(tempfile.mkdtemp(prefix="perfgen-lo-"))
+            _remove_orphans()
+            self._scratch = Path(tempfile.mkdtemp(prefix=f"perfgen-lo-{os.getpid()}-"))
             (self._scratch / "tmp").mkdir()
         env = {
             **os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "SAL_USE_VCLPLUGIN": "svp",
             "PERFGEN_LO_PROFILE": str(self._scratch / "profile"), "TMPDIR": str(self._scratch / "tmp"),
             "PERFGEN_LO_PIPE_PREFIX": f"{self._scratch.name}-",
         }  # fmt: skip
-        return subprocess.Popen(
+        return subprocess.Popen(  # in a session of its own: Ctrl-C reaches perfgen, which closes it cleanly
             [python, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, encoding="utf-8", env=env,
+            text=True, encoding="utf-8", env=env, start_new_session=True,
         )  # fmt: skip
 
     def _ask(self, request: dict) -> dict:
@@ -129,3 +130,18 @@ class Office:
             for leftover in Path("/tmp").glob(f"OSL_PIPE_*_{self._scratch.name}-*"):  # of a worker that was killed
                 leftover.unlink(missing_ok=True)
             self._scratch = None
+
+
+def _remove_orphans() -> None:
+    """The scratch directories (profile, layout files) of perfgen processes that were killed
+    (SIGKILL, a power cut): their worker shut LibreOffice down when perfgen's end of the pipe closed."""
+    for scratch in Path(tempfile.gettempdir()).glob("perfgen-lo-*-*"):
+        owner = scratch.name.split("-")[2]
+        if not owner.isdigit() or int(owner) == os.getpid():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(scratch, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue
