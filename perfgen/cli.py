@@ -62,11 +62,59 @@ def _console() -> None:
             reconfigure(errors="perfgen-console")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Chinese(click.Group):
+    """The group, with click's own errors (usage, interruption) said in Chinese."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ARG002
+        _console()
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "perfgen"
+            click.echo(f"命令行有误：{_usage_message(exc)}（用法见 {command} --help）。", err=True)
+            sys.exit(EXIT_USAGE)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("已中断。", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            click.echo(f"错误：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """click's usage errors, in Chinese."""
+    param = getattr(exc, "param", None)
+    hint = "/".join(param.opts) if param is not None and param.opts and isinstance(param, click.Option) else (param.human_readable_name if param is not None else "")
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少{'选项' if isinstance(param, click.Option) else '参数'}「{hint or exc.param_hint}」"
+    if isinstance(exc, click.NoSuchOption):
+        similar = f"，是不是想写「{'」或「'.join(exc.possibilities)}」" if exc.possibilities else ""
+        return f"没有选项「{exc.option_name}」{similar}"
+    if isinstance(exc, click.BadParameter) and param is not None:
+        kind = param.type
+        if isinstance(kind, click.Choice):
+            return f"「{hint}」只能是 {'、'.join(map(str, kind.choices))} 之一"
+        if isinstance(kind, click.IntRange):
+            return f"「{hint}」应是{f'不小于 {kind.min} 的' if kind.min is not None else ''}整数"
+        if isinstance(kind, (click.types.IntParamType,)):
+            return f"「{hint}」应是整数"
+        return f"「{hint}」的值不对"
+    if isinstance(exc, click.BadOptionUsage):
+        return f"选项「{exc.option_name}」后面要写一个值"
+    message = exc.format_message()
+    if message.startswith("No such command"):
+        return f"没有这个命令：可用的命令有 {'、'.join(sorted(main.commands))}"
+    if message.startswith("Got unexpected extra argument"):
+        return "多写了参数"
+    return "用法不对"
+
+
+@click.group(cls=_Chinese, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="perfgen")
 def main() -> None:
     """perfgen：由 YAML 规格文件生成部门预算绩效文本（Word）。"""
-    _console()
 
 
 @main.command()
@@ -93,7 +141,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, split:
         _print_findings(exc.findings)
         sys.exit(EXIT_INPUT)
     if pdf and draft:
-        raise click.UsageError("--pdf 与 --draft 不能同时使用。")
+        click.echo("命令行有误：--pdf 与 --draft 不能同时使用（用法见 perfgen build --help）。", err=True)
+        sys.exit(EXIT_USAGE)
     if not draft and not office_available():
         if pdf:
             click.echo(f"错误：生成 PDF 需要 LibreOffice，请先安装：{INSTALL_HINT}", err=True)

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOTS
 
 MINIMAL = ROOTS / "minimal" / "spec.yaml"
@@ -57,3 +58,22 @@ def test_check_and_layouts():
     assert result.returncode == 0 and "0 个错误" in result.stdout
     result = perfgen("layouts")
     assert result.returncode == 0 and result.stdout.startswith("河北-2020\t")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["build"], "缺少参数「PATHS」"),
+        (["build", "x.yaml", "--jobs", "0"], "「-j/--jobs」应是不小于 1 的整数"),
+        (["check", "--format", "xml", "x.yaml"], "「--format」只能是 text、json 之一"),
+        (["build", "--pfd", "x.yaml"], "是不是想写「--pdf」"),
+        (["build", "x.yaml", "--pdf", "--draft"], "--pdf 与 --draft 不能同时使用"),
+        (["rollover", "x.yaml"], "缺少选项「--year」"),
+        (["diff", "a.yaml", "b.yaml", "c.yaml"], "多写了参数"),
+        (["frobnicate"], "可用的命令有 build、check"),
+    ],
+)
+def test_usage_errors_are_said_in_chinese(tmp_path, args, said):
+    done = perfgen(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert said in done.stderr and "Error:" not in done.stderr and "Usage:" not in done.stderr, done.stderr
