@@ -8,6 +8,7 @@ becomes `Decimal` from that text and never passes through float.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,8 +26,13 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 
 TAG = "tag:yaml.org,2002:"
-# Characters XML 1.0 cannot carry (Word pastes \x0b for a manual line break, Excel \x01 …).
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters XML 1.0 cannot carry (Word pastes \x0b for a manual line break, Excel \x01 …), C1
+# controls, and the line and paragraph separators U+2028 / U+2029 that web pages and Word paste
+# (YAML would count them as line breaks, shifting every later line).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+FULL_WIDTH_SPACE = "\u3000"
+# A line whose key ends in a full-width colon (项目：), outside quotes and comments.
+FULL_WIDTH_KEY = re.compile(r"^( *(?:- +)?)([^\s#\"'：:][^#\"'：:]{0,30}?)：")
 
 PathKey = tuple[str | int, ...]
 
@@ -130,7 +136,7 @@ def _read_text(path: Path, shown: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1  # in characters
         hint = "看起来是 GBK/GB2312 编码（Windows 记事本等的默认编码）" if _is_gbk(raw) else "包含无法识别的字节"
         raise SourceError.single(
             Position(shown, line, column),
@@ -199,8 +205,12 @@ def _compose(text: str, shown: str) -> Node | None:
     try:
         return yaml.compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         problem = f"{exc.problem or ''} {exc.context or ''}"
+        opened = ("quoted scalar" in problem or "while parsing a flow" in problem) and exc.context_mark is not None
+        mark = exc.context_mark if opened else exc.problem_mark or exc.context_mark  # where an unclosed quote or bracket opens
+        full_width = _full_width_near(text, mark.line if mark else 0)
+        if full_width is not None:
+            raise SourceError.single(Position(shown, *full_width[:2]), "Y003", full_width[2]) from None
         message = TAB_MESSAGE if mark and _char_at(text, mark.line, mark.column) == "\t" else None
         message = message or next((msg for needle, msg in _PROBLEMS if needle in problem), None)
         if message is None:
@@ -211,9 +221,32 @@ def _compose(text: str, shown: str) -> Node | None:
         raise SourceError.single(Position(shown), "Y003", f"YAML 格式错误（{exc}）：请检查文件格式。") from None
 
 
+FULL_WIDTH_COLON_MESSAGE = "全角冒号「：」：键后面要用半角冒号「:」加一个空格，请把「：」改为「: 」。"
+FULL_WIDTH_INDENT_MESSAGE = "全角空格「　」不能用来缩进：请把行首的全角空格换成半角空格（每层两个）。"
+
+
+def _full_width_near(text: str, line: int) -> tuple[int, int, str] | None:
+    """A full-width colon after a key, or full-width spaces as indentation, on the line a parse
+    error was found at or on the two lines before it: (line, column, message), 1-based."""
+    lines = text.split("\n")
+    for number in range(max(0, line - 2), min(line, len(lines) - 1) + 1):
+        row = lines[number]
+        indent = len(row) - len(row.lstrip(" "))
+        if row[indent : indent + 1] == FULL_WIDTH_SPACE:
+            return number + 1, indent + 1, FULL_WIDTH_INDENT_MESSAGE
+        match = FULL_WIDTH_KEY.match(row)
+        if match and ":" not in row:
+            return number + 1, match.end(), FULL_WIDTH_COLON_MESSAGE
+    return None
+
+
 def _char_at(text: str, line: int, column: int) -> str:
     lines = text.split("\n")
     return lines[line][column] if line < len(lines) and column < len(lines[line]) else ""
+
+
+def _plain_key(key: str) -> str:
+    return unicodedata.normalize("NFKC", key).strip().replace(" ", "")
 
 
 class _Converter:
@@ -258,12 +291,20 @@ class _Converter:
                 self._error(key_node, "Y006", f"键「{key_node.value}」不是文字：请写成中文标签，例如「名称:」。")
                 continue
             key = key.source_text if isinstance(key, Number) else str(key)
+            if key.startswith(FULL_WIDTH_SPACE):
+                self._error(key_node, "Y003", FULL_WIDTH_INDENT_MESSAGE)
+                continue
             if key == "<<":
                 self._error(key_node, "Y006", "不支持合并键「<<」：请把内容直接写出来。")
                 continue
             if key in result:
                 first = self.key_positions[loc + (key,)]
                 self._error(key_node, "Y007", f"键「{key}」重复出现（第一次在第 {first[0]} 行）：请删除或合并其中一个。")
+                continue
+            twin = next((k for k in result if _plain_key(k) == _plain_key(key)), None)
+            if twin is not None:  # "经费 " and 经费: one would silently replace the other
+                first = self.key_positions[loc + (twin,)]
+                self._error(key_node, "Y007", f"键「{key}」与第 {first[0]} 行的「{twin}」只差空格或全角/半角：请删除或合并其中一个。")
                 continue
             self.key_positions[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.convert(value_node, loc + (key,), depth + 1)

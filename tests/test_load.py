@@ -83,3 +83,40 @@ def test_alias_expansion_is_bounded(tmp_path):
     with pytest.raises(SourceError) as exc:
         load_source(write(tmp_path, "\n".join(lines) + "\n"))
     assert only_finding(exc).code == "Y005"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "said"),
+    [
+        # a full-width colon after a key: at that key's line, named as such (not at the next line)
+        ("部门: 甲\n项目：\n  - 名称: 乙\n", 2, 3, "全角冒号「：」"),
+        ("部门: 甲\n项目:\n  - 名称：乙\n    财政拨款: 1\n", 3, 7, "全角冒号「：」"),
+        # full-width spaces as indentation
+        ("部门: 甲\n项目:\n\u3000\u3000- 名称: 乙\n", 3, 1, "全角空格「　」不能用来缩进"),
+        ("部门: 甲\n负责人:\n\u3000\u3000姓名: 乙\n", 3, 1, "全角空格「　」不能用来缩进"),
+        # an unclosed quote or bracket: where it opens, not at the end of the file
+        ('部门: 甲\n项目:\n  - 名称: "乙\n    财政拨款: 1\n', 3, 9, "引号没有配对"),
+        ("部门: 甲\n项目: [{名称: 乙}\n审核单位: 丙\n", 2, 5, "方括号「[ ]」"),
+        # a byte that is not UTF-8: its column in characters
+        ("部门: 测试局".encode() + b"\xff\n", 1, 8, "不是 UTF-8"),
+        # two keys that differ only by spaces or width
+        ('部门: 甲\n"部门 ": 乙\n', 2, 1, "只差空格或全角/半角"),
+        ("项目:\n  - 名称: 甲\n    财政拨款: 1\n    财政拨款\u3000: 2\n", 4, 5, "只差空格或全角/半角"),
+    ],
+    ids=["colon-key", "colon-in-list", "indent-list", "indent-key", "quote", "bracket", "encoding", "twin-space", "twin-width"],
+)
+def test_mistakes_are_placed_where_they_are_made(tmp_path, text, line, column, said):
+    with pytest.raises(SourceError) as exc:
+        load_source(write(tmp_path, text))
+    finding = only_finding(exc)
+    assert (finding.position.line, finding.position.column) == (line, column), str(finding)
+    assert said in finding.message
+
+
+def test_separators_and_c1_controls_are_reported_at_their_place_and_shift_nothing(tmp_path):
+    source = load_source(write(tmp_path, "部门: 测\u2028试\u0085局\u009b\n年度: 2021\n审核单位: 丙\n"))
+    assert source.data["部门"] == "测试局" and source.data["审核单位"] == "丙"
+    assert [(f.code, f.severity, f.position.line, f.position.column) for f in source.findings] == [
+        ("T001", Severity.WARNING, 1, 6), ("T001", Severity.WARNING, 1, 8), ("T001", Severity.WARNING, 1, 10),
+    ]  # fmt: skip
+    assert str(source.position(("审核单位",))).endswith(":3:7")  # U+2028 did not count as a line break
