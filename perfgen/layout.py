@@ -300,6 +300,45 @@ def _merged(base: dict, top: dict) -> dict:
     return out
 
 
+def _nested_repeat(pattern: str) -> bool:
+    """Whether a regular expression repeats, without anything fixed in front, something that
+    itself repeats ((a+)+, (a*)*, (x+x+)+): the shape that makes Python's backtracking engine take
+    exponential time. ([0-9]+(-[0-9]+)* is fine: each repetition starts with its「-」.)"""
+    import re._parser as sre  # the parser `re` itself uses
+
+    repeats = tuple(getattr(sre, name) for name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") if hasattr(sre, name))
+
+    def unbounded(op, arg) -> bool:
+        return op in repeats and (arg[1] == sre.MAXREPEAT or arg[1] > 100)
+
+    def starts_repeating(items) -> bool:
+        for op, arg in items:
+            if unbounded(op, arg):
+                return True
+            if op is sre.SUBPATTERN:
+                return starts_repeating(arg[-1])
+            if op is sre.BRANCH:
+                return any(starts_repeating(branch) for branch in arg[1])
+            return False
+        return False
+
+    def walk(items) -> bool:
+        for op, arg in items:
+            if unbounded(op, arg) and starts_repeating(arg[2]):
+                return True
+            inner = arg[2] if op in repeats else arg[-1] if op is sre.SUBPATTERN else None
+            if inner is not None and walk(inner):
+                return True
+            if op is sre.BRANCH and any(walk(branch) for branch in arg[1]):
+                return True
+        return False
+
+    try:
+        return walk(sre.parse(pattern))
+    except Exception:  # noqa: BLE001 - compiled above: a parser change of a later Python only loses the check
+        return False
+
+
 def _declared_keys(raw: dict) -> set[tuple[str, ...]]:
     keys = {("spec", str(k)) for k in (raw.get("spec") or {})}
     keys |= {("indicators", str(k)) for k in ((raw.get("indicators") or {}).get("fields") or {})}
@@ -660,6 +699,9 @@ class _Reader:
             if pattern is not None:
                 try:
                     re.compile(str(pattern))
+                    if _nested_repeat(str(pattern)):
+                        self.error((*loc, "pattern"), f"pattern「{pattern}」里有嵌套的重复（如 (a+)+、(a*)*），遇到某些文字时会运行极慢：请改写为不嵌套的形式，例如 a+")
+                        pattern = None
                 except re.error as exc:
                     self.error((*loc, "pattern"), f"pattern「{pattern}」不是有效的正则表达式（第 {(exc.pos or 0) + 1} 个字符处有误）：请检查括号和转义")
                     pattern = None

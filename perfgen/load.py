@@ -199,7 +199,25 @@ class _Resolver(VersionedResolver):
         return (1, 2)
 
 
+def _bound_flow_depth(text: str, shown: str) -> None:
+    """Refuse flow collections nested deeper than MAX_DEPTH before libyaml's C parser, which
+    recurses on them and crashes the process on tens of thousands of `[`."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in FLOW_BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            raise SourceError.single(Position(shown, line, column), "Y005", "方括号「[ ]」或花括号「{ }」嵌套层数过深：请检查文件结构。")
+
+
+FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+
+
 def _compose(text: str, shown: str) -> Node | None:
+    _bound_flow_depth(text, shown)
     yaml = YAML(typ="safe", pure=False)  # libyaml's parser through ruamel.yaml.clib where installed
     yaml.Resolver = _Resolver
     try:

@@ -17,9 +17,12 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import stat
+import threading
 import zipfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -44,9 +47,16 @@ STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
 PROPERTY_LIMIT = 255  # characters of a core property (python-docx refuses more)
 
 
+MAX_TEMPLATE_BYTES = 64 * 1024 * 1024  # a template's parts, uncompressed (a "zip bomb" is refused before it is read)
+MAX_POWER = 10_000  # the largest exponent a template may compute (9 ** (9 ** 9) would run for ever)
+MAX_REPEAT = 1_000_000  # the longest text or list a template may make by `*`
+RENDER_SECONDS = 300  # a template still running after this is stopped (a loop of 10⁵ × 10⁵)
+
+
 class _Template(DocxTemplate):
     def patch_xml(self, src_xml: str) -> str:
-        return _patched(src_xml)
+        self.source = _patched(src_xml)  # kept: a runtime error's line is found in it
+        return self.source
 
     def fix_tables(self, xml: str):
         try:
@@ -96,7 +106,17 @@ def _vmerge(match: re.Match) -> str:
 
 class _Environment(SandboxedEnvironment):
     """The sandbox, remembering compiled template parts: a batch renders the same ones often,
-    and later runs load them from disk."""
+    and later runs load them from disk. Powers and repetitions are bounded (the sandbox then
+    does not fold them at compile time either), and no other file can be included."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
+            raise SecurityError(f"指数 {right} 过大")
+        if operator == "*" and any(isinstance(a, (str, list, tuple)) and isinstance(b, int) and b > MAX_REPEAT for a, b in ((left, right), (right, left))):
+            raise SecurityError("重复的次数过多")
+        return super().call_binop(context, operator, left, right)
 
     @lru_cache(maxsize=256)  # noqa: B019 - one environment lives as long as the process
     def from_string(self, source, globals=None, template_class=None):  # noqa: A002
@@ -177,16 +197,62 @@ def _environment() -> SandboxedEnvironment:
         undefined=jinja2.StrictUndefined,
         finalize=lambda value: "" if value is None else value,
         keep_trailing_newline=True,
+        loader=jinja2.FunctionLoader(_no_includes),
     )
+
+
+def _no_includes(name: str):
+    raise jinja2.TemplateNotFound(name)
+
+
+class _Overtime(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Stop a template that runs longer than `seconds` (where a timer signal is available: the
+    main thread of a POSIX process, which is where perfgen renders)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def overtime(signum, frame):
+        raise _Overtime
+
+    previous = signal.signal(signal.SIGALRM, overtime)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _check_size(template_path: Path, where: Position) -> None:
+    try:
+        with zipfile.ZipFile(template_path) as z:
+            size = sum(info.file_size for info in z.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return  # said by the reading below
+    if size > MAX_TEMPLATE_BYTES:
+        raise RenderError.single(where, "R006", f"模板解压后有 {size // (1024 * 1024)} MB，超过上限 {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB：请确认它是用 Word 保存的模板，删去其中过大的图片或嵌入文件。")
 
 
 def render(template_path: Path, context: dict) -> DocxDocument:
     """Render the template at `template_path` with `context` (`doc`, and `tables` or an
     appendix's table `t`); return the python-docx document (not yet saved)."""
     where = Position(str(template_path))
+    _check_size(template_path, where)
+    template: _Template | None = None
     try:
         template = _Template(str(template_path))
-        template.render(context, jinja_env=_environment(), autoescape=True)
+        with _time_limit(RENDER_SECONDS):
+            template.render(context, jinja_env=_environment(), autoescape=True)
+    except _Overtime:
+        raise RenderError.single(where, "R004", f"模板运行超过 {RENDER_SECONDS} 秒仍未结束，已停止：请检查模板中的循环（{{% for %}}）是否过多或嵌套过深。") from None
+    except jinja2.TemplateNotFound as exc:
+        raise _error(template_path, "R003", f"模板不能引用其他文件（「{exc.name}」）", exc, "请删去 {% include %}、{% import %} 或 {% extends %}，把内容直接写在模板里。") from None
     except jinja2.TemplateSyntaxError as exc:
         raise _error(template_path, "R001", f"模板语法错误（{exc.message}）", exc, "请修改模板。") from None
     except jinja2.UndefinedError as exc:
@@ -197,8 +263,16 @@ def render(template_path: Path, context: dict) -> DocxDocument:
         raise _error(template_path, "R004", f"模板渲染失败（{exc}）", exc, "请修改模板。") from None
     except _BrokenXml as exc:
         raise RenderError.single(where, "R005", f"模板渲染后不是有效的 Word 文档（{exc}）：请检查模板中标签的位置。") from None
-    except (KeyError, ValueError, OSError, zipfile.BadZipFile, PackageNotFoundError) as exc:  # not a docx, a broken zip …
-        raise RenderError.single(where, "R006", f"无法读取模板（{exc}）：请确认它是用 Word 保存的 .docx 文件。") from None
+    except (KeyError, OSError, zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:  # not a docx, a broken zip …
+        if template is None or isinstance(exc, (zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError)):
+            raise RenderError.single(where, "R006", f"无法读取模板（{_unreadable(exc)}）：请确认它是用 Word 保存的 .docx 文件（可在 Word 中打开后另存一次）。") from None
+        raise _runtime(template_path, template, exc) from None
+    except RecursionError as exc:
+        raise _runtime(template_path, template, exc, "模板中的宏（macro）在无休止地调用自己") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a template's expression raises (1/0, a wrong type …)
+        if template is None:
+            raise RenderError.single(where, "R006", f"无法读取模板（{_unreadable(exc)}）：请确认它是用 Word 保存的 .docx 文件。") from None
+        raise _runtime(template_path, template, exc) from None
     _fill_empty_cells(template.docx)
     let_tall_rows_split(template.docx)
     return template.docx
@@ -209,6 +283,46 @@ def _fill_empty_cells(docx: DocxDocument) -> None:
     for tc in docx.element.body.iter(qn("w:tc")):
         if tc.find(qn("w:p")) is None and tc.find(qn("w:tbl")) is None:
             tc.append(parse_xml(f"<w:p {nsdecls('w')}/>"))
+
+
+RUNTIME = {  # what a template's expression raised, in Chinese
+    ZeroDivisionError: "除以零", TypeError: "类型不对（例如把文字和数字相加）", OverflowError: "数值过大",
+    ValueError: "数值不对", KeyError: "没有这一项", IndexError: "下标超出范围", AttributeError: "没有这个属性",
+    MemoryError: "内存不足",
+}  # fmt: skip
+
+
+def _runtime(template_path: Path, template: _Template | None, exc: BaseException, what: str = "") -> RenderError:
+    """A template expression that failed while running: R004 at the paragraph or cell of its tag."""
+    reason = what or next((text for kind, text in RUNTIME.items() if isinstance(exc, kind)), type(exc).__name__)
+    place = _runtime_place(template_path, getattr(template, "source", ""), exc)
+    return RenderError.single(Position(str(template_path)), "R004", f"模板运行出错：{reason}{place}：请修改这个标签。")
+
+
+def _runtime_place(template_path: Path, source: str, exc: BaseException) -> str:
+    """The paragraph or cell whose tags are on the template source line the error was raised at."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", source).split("\n")  # as docxtpl's render_xml_part compiles it
+    if line is None or not 0 < line <= len(lines):
+        return ""
+    tags = [t.strip() for t in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", re.sub(r"<[^>]+>", "", lines[line - 1]))]
+    for place, text in _places(template_path):
+        if any(tag and tag in text for tag in tags):
+            return f"，位置：{place}「{text[:80]}」"
+    return ""
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, etree.XMLSyntaxError):
+        return "其中的 XML 已损坏"
+    if isinstance(exc, (zipfile.BadZipFile, PackageNotFoundError)):
+        return "不是有效的 .docx（zip）文件"
+    return RUNTIME.get(type(exc), type(exc).__name__)
 
 
 def _error(template_path: Path, code: str, what: str, exc: Exception, fix: str) -> RenderError:

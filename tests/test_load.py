@@ -120,3 +120,12 @@ def test_separators_and_c1_controls_are_reported_at_their_place_and_shift_nothin
         ("T001", Severity.WARNING, 1, 6), ("T001", Severity.WARNING, 1, 8), ("T001", Severity.WARNING, 1, 10),
     ]  # fmt: skip
     assert str(source.position(("审核单位",))).endswith(":3:7")  # U+2028 did not count as a line break
+
+
+def test_flow_nesting_is_bounded_before_the_c_parser(tmp_path):
+    """30,000 nested `[` crashed libyaml's parser (a segmentation fault, no message)."""
+    with pytest.raises(SourceError) as exc:
+        load_source(write(tmp_path, "部门: " + "[" * 30_000 + "\n"))
+    finding = only_finding(exc)
+    assert (finding.code, finding.position.line, finding.position.column) == ("Y005", 1, 69)  # the 65th bracket
+    assert load_source(write(tmp_path, "部门: " + "[" * 60 + "甲" + "]" * 60 + "\n")).data["部门"]  # deep, but within the bound

@@ -34,6 +34,15 @@ def layout_with_paragraph(tmp_path: Path, text: str) -> Path:
         ("{% if doc.year %}未闭合", "R001", "语法"),
         ("{{ doc.no_such_field }}", "R002", "no_such_field"),
         ("{{ doc.year | no_such_filter }}", "R001", "no_such_filter"),
+        # failures while running, each at its paragraph
+        ("{{ 1/0 }}", "R004", "除以零，位置：正文第"),
+        ("{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}", "R004", "无休止地调用自己，位置：正文第"),
+        ("{{ 9 ** (9 ** 9) }}", "R003", "指数 387420489 过大"),
+        ("{{ 'x' * 10 ** 9 }}", "R003", "重复的次数过多"),
+        ("{% for i in range(10 ** 7) %}x{% endfor %}", "R004", "数值过大"),
+        ("{{ doc.部门 + 1 }}", "R004", "类型不对"),
+        ("{% include 'other.docx' %}", "R003", "不能引用其他文件"),
+        ("{% import 'macros' as m %}", "R003", "不能引用其他文件"),
     ],
 )
 def test_hostile_or_broken_tags(tmp_path, tag, code, words):
@@ -59,3 +68,38 @@ def test_template_that_is_not_a_docx(tmp_path):
     with pytest.raises(RenderError) as exc:
         build(Job(spec, Path("x")), tmp_path / "out")
     assert exc.value.findings[0].code == "R006"
+
+
+def test_a_template_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
+    import perfgen.render
+
+    monkeypatch.setattr(perfgen.render, "RENDER_SECONDS", 0.5)
+    spec = layout_with_paragraph(tmp_path, "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}")
+    with pytest.raises(RenderError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    (finding,) = exc.value.findings
+    assert finding.code == "R004" and "仍未结束" in finding.message
+
+
+def test_a_template_with_broken_xml_or_too_large_inside(tmp_path):
+    import io
+    import zipfile
+
+    spec = layout_with_paragraph(tmp_path, "x")
+    template = tmp_path / "layouts" / "bad" / "template.docx"
+    original = template.read_bytes()
+    for damage, words in (("half", "XML 已损坏"), ("bomb", "超过上限 64 MB")):
+        source, out = zipfile.ZipFile(io.BytesIO(original)), io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in source.infolist():
+                data = source.read(info.filename)
+                z.writestr(info.filename, data[: len(data) // 2] if damage == "half" and info.filename == "word/document.xml" else data)
+            if damage == "bomb":  # 100 MB of zeros, a few hundred KB compressed
+                with z.open("word/media/zeros.bin", "w", force_zip64=True) as f:
+                    for _ in range(100):
+                        f.write(bytes(1 << 20))
+        template.write_bytes(out.getvalue())
+        with pytest.raises(RenderError) as exc:
+            build(Job(spec, Path("x")), tmp_path / "out")
+        (finding,) = exc.value.findings
+        assert finding.code == "R006" and words in finding.message, finding.message
