@@ -3,6 +3,7 @@ before anything is written (mkdocs' build), so an error leaves existing outputs 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -47,15 +48,22 @@ def find_jobs(paths: list[Path]) -> list[Job]:
     """Specs named directly build to `<stem>`; specs found in a directory mirror its tree."""
     jobs = []
     for path in paths:
-        if path.is_dir():
+        if _is_dir(path):
             found = sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file() and not _hidden(p, path))
             if not found:
                 raise SourceError.single(Position(str(path)), "Y010", "这个目录里没有规格文件（*.yaml）：请指定规格文件或包含规格文件的目录。")
             jobs.extend(Job(p, p.relative_to(path).with_suffix("")) for p in found)
         else:
             jobs.append(Job(path, Path(path.stem)))
-    unique = {(job.spec.resolve(), job.output_stem): job for job in reversed(jobs)}  # a spec named twice is one job
-    return [job for job in jobs if unique.get((job.spec.resolve(), job.output_stem)) is job]
+    unique = {(os.path.abspath(job.spec), job.output_stem): job for job in reversed(jobs)}  # a spec named twice is one job
+    return [job for job in jobs if unique.get((os.path.abspath(job.spec), job.output_stem)) is job]
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a link loop: said when the spec is read
+        return False
 
 
 def refuse_collisions(jobs: list[Job]) -> None:
@@ -234,7 +242,7 @@ def _office(method, target: Path, *args):
         return method(*args)
     except OfficeError as exc:
         raise OutputError.single(
-            Position(str(target)), "W004", f"LibreOffice 处理文档失败（{exc}）：可加 --draft 跳过目录页码，或检查 LibreOffice 安装。"
+            Position(str(target)), "W004", f"{exc}：可加 --draft 不经 LibreOffice 生成（目录的页码在打开文档时更新），或检查 LibreOffice 的安装；之前生成的文件都保持原样。"
         ) from None
 
 

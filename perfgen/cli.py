@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from .errors import Finding, PerfgenError
 EXIT_INPUT = 1
 EXIT_USAGE = 2  # what click gives a wrong command line
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM, as shells report it
+EXIT_INTERNAL = 70  # a bug of perfgen's (EX_SOFTWARE)
 
 
 @contextmanager
@@ -81,6 +83,14 @@ class _Chinese(click.Group):
         except click.ClickException as exc:
             click.echo(f"错误：{exc.format_message()}", err=True)
             sys.exit(exc.exit_code)
+        except Exception as exc:  # a bug of perfgen's: said, not shown as a traceback
+            if os.environ.get("PERFGEN_DEBUG"):
+                raise
+            click.echo(
+                f"perfgen 内部错误（{type(exc).__name__}：{exc}）：这不是您的输入写错了，而是 perfgen 的问题；"
+                "请把这条信息和所用的规格文件发给维护者（设置环境变量 PERFGEN_DEBUG=1 可看到详细信息）。", err=True,
+            )  # fmt: skip
+            sys.exit(EXIT_INTERNAL)
 
 
 def _usage_message(exc: click.UsageError) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import Enum
 
@@ -74,3 +75,16 @@ class RenderError(PerfgenError):
 
 class OutputError(PerfgenError):
     """The output cannot be written."""
+
+
+OS_REASONS = {
+    errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘已满", errno.ENAMETOOLONG: "文件名太长",
+    errno.EISDIR: "同名的是一个目录", errno.ENOTDIR: "路径中有一段不是目录", errno.EROFS: "文件系统只读", errno.EBUSY: "文件正被占用",
+    errno.ENOENT: "路径不存在", errno.EEXIST: "文件已存在", errno.ELOOP: "符号链接循环", errno.EIO: "读写设备出错",
+    errno.EDQUOT: "磁盘配额已满", errno.EMFILE: "打开的文件过多",
+}  # fmt: skip
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason for `exc`, in Chinese where it is a common one."""
+    return OS_REASONS.get(exc.errno, "系统错误") if exc.errno is not None else "系统错误"

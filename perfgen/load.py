@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from .errors import Finding, Position, Severity, SourceError
+from .errors import Finding, Position, Severity, SourceError, os_reason
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
@@ -132,6 +132,8 @@ def _read_text(path: Path, shown: str) -> str:
         raise SourceError.single(Position(shown, 1, 1), "Y001", "没有权限读取该文件：请检查文件权限。") from None
     except IsADirectoryError:
         raise SourceError.single(Position(shown), "Y001", "这是一个目录，不是规格文件：请指定 .yaml 文件。") from None
+    except OSError as exc:  # a name too long, a link loop, a device error …
+        raise SourceError.single(Position(shown), "Y001", f"无法读取该文件（{os_reason(exc)}）：请检查路径和文件。") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -21,11 +21,24 @@ WORKER = Path(__file__).with_name("uno_worker.py")
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 PYTHON_CANDIDATES = ("/usr/bin/python3", "/usr/local/bin/python3", "python3")
 INSTALL_HINT = "make system-deps（或 sudo apt-get install libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-ukai）"
-REQUEST_TIMEOUT = 300  # seconds for one document; a hung LibreOffice is killed and restarted
+REQUEST_TIMEOUT = 300  # seconds for a small document; a hung LibreOffice is killed and restarted
+SECONDS_PER_MB = 120  # more for each MB of DOCX (10,000 rows lay out in minutes, not seconds)
 
 
 class OfficeError(Exception):
-    """LibreOffice failed on a document (after one restart)."""
+    """LibreOffice failed on a document (after one restart); the message is Chinese."""
+
+
+WORKER_ERRORS = (  # what the worker says, as a budget officer should read it
+    ("did not start", "LibreOffice 无法启动"),
+    ("could not open", "LibreOffice 打不开生成的文档"),
+    ("DisposedException", "LibreOffice 处理时意外关闭"),
+    ("RuntimeException", "LibreOffice 处理时出错"),
+)
+
+
+def _chinese(error: str) -> str:
+    return next((said for needle, said in WORKER_ERRORS if needle in error), "LibreOffice 处理时出错")
 
 
 @cache
@@ -67,7 +80,7 @@ class Office:
     def _start(self) -> subprocess.Popen:
         python = uno_python()
         if python is None:
-            raise OfficeError("LibreOffice (soffice and python3-uno) is not installed")
+            raise OfficeError("未安装 LibreOffice 或 python3-uno")
         if self._scratch is None:
             _remove_orphans()
             self._scratch = Path(tempfile.mkdtemp(prefix=f"perfgen-lo-{os.getpid()}-"))
@@ -82,40 +95,44 @@ class Office:
             text=True, encoding="utf-8", env=env, start_new_session=True,
         )  # fmt: skip
 
-    def _ask(self, request: dict) -> dict:
+    def _ask(self, request: dict, timeout: float) -> dict:
         for _ in (1, 2):
             if self._process is None or self._process.poll() is not None:
                 self._process = self._start()
             try:
                 self._process.stdin.write(json.dumps(request, ensure_ascii=False) + "\n")
                 self._process.stdin.flush()
-                line = self._reply()
+                line = self._reply(timeout)
             except (BrokenPipeError, OSError):
                 line = ""
+            if line is None:  # hung on this document: it would hang again
+                self._process = None
+                raise OfficeError(f"LibreOffice 在 {timeout:.0f} 秒内没有排完这个文档（文档可能太大）")
             if line:
                 reply = json.loads(line)
                 if reply.get("ok"):
                     return reply
-                error = reply.get("error", "unknown error")
+                error = _chinese(reply.get("error", ""))
             else:
-                error = "the LibreOffice worker exited"
+                error = "LibreOffice 意外退出（可能是文档太大或内存不足）"
                 self._process = None
         raise OfficeError(error)
 
-    def _reply(self) -> str:
-        """The worker's answer, or "" (worker killed) when LibreOffice hangs past the timeout."""
-        ready, _, _ = select.select([self._process.stdout], [], [], REQUEST_TIMEOUT)
+    def _reply(self, timeout: float) -> str | None:
+        """The worker's answer; "" when it died, None (worker killed) when LibreOffice hangs past `timeout`."""
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
         if ready:
             return self._process.stdout.readline()
         self._process.kill()
         self._process.wait()
-        return ""
+        return None
 
     def lay_out(self, docx: Path, headings: list[tuple[str, str]], pdf: Path | None = None) -> dict[str, int]:
         """The page of each heading, given as (bookmark, text); with `pdf`, the document is also
         exported there in the same pass, its 目录 showing the page numbers."""
         request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "pdf": str(pdf) if pdf else None}
-        return self._ask(request)["pages"]
+        size = docx.stat().st_size if docx.is_file() else 0
+        return self._ask(request, REQUEST_TIMEOUT + SECONDS_PER_MB * size / 1_000_000)["pages"]
 
     def close(self) -> None:
         if self._process is not None:

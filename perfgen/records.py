@@ -364,7 +364,7 @@ def _record(record: type) -> Converter:
         accepted = {name for field in known for name in field.keys}
         before = len(problems)
         for extra in (k for k in value if k not in accepted):
-            _problem(problems, (*loc, extra), "extra_forbidden", value[extra])
+            _problem(problems, (*loc, extra), "extra_forbidden", ("", [name for field in known for name in field.keys[:1]]))
         filled = {}
         for field in known:
             present = [k for k in field.keys if k in value]

@@ -10,7 +10,6 @@ in place (a directory in its way, a file locked by Word) — none, every earlier
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 import signal
@@ -27,7 +26,7 @@ from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.pkgwriter import PackageWriter
 
-from .errors import OutputError, Position
+from .errors import OutputError, Position, os_reason
 
 CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
@@ -146,7 +145,7 @@ def _temporary(path: Path, data: bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY, dir=path.parent)
     except OSError as exc:
-        raise OutputError.single(Position(str(path)), "W001", f"无法创建输出目录或文件（{_reason(exc)}）：请检查 -o 指定的目录、文件名长度和权限。") from None
+        raise OutputError.single(Position(str(path)), "W001", f"无法创建输出目录或文件（{os_reason(exc)}）：请检查 -o 指定的目录、文件名长度和权限。") from None
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -194,16 +193,4 @@ def _undo(moved: dict[Path, Path], placed: list[Path]) -> None:
 
 def _unwritable(path: Path, exc: OSError) -> OutputError:
     hint = "文件可能正被 Word/WPS 打开，请关闭后重试" if isinstance(exc, PermissionError) else "请检查磁盘空间、文件名长度和权限"
-    return OutputError.single(Position(str(path)), "W002", f"无法写入输出文件（{_reason(exc)}）：{hint}；之前生成的文件都保持原样。")
-
-
-def _reason(exc: OSError) -> str:
-    """The OS's reason, in Chinese where it is a common one."""
-    return OS_REASONS.get(exc.errno, exc.strerror or "未知原因") if exc.errno is not None else (exc.strerror or "未知原因")
-
-
-OS_REASONS = {
-    errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘已满", errno.ENAMETOOLONG: "文件名太长",
-    errno.EISDIR: "同名的是一个目录", errno.ENOTDIR: "路径中有一段不是目录", errno.EROFS: "文件系统只读", errno.EBUSY: "文件正被占用",
-    errno.ENOENT: "路径不存在", errno.EEXIST: "文件已存在",
-}  # fmt: skip
+    return OutputError.single(Position(str(path)), "W002", f"无法写入输出文件（{os_reason(exc)}）：{hint}；之前生成的文件都保持原样。")
