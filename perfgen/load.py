@@ -31,6 +31,8 @@ TAG = "tag:yaml.org,2002:"
 # (YAML would count them as line breaks, shifting every later line).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 FULL_WIDTH_SPACE = "\u3000"
+# A key or a list item indented with full-width spaces (a paragraph of text may begin with them).
+FULL_WIDTH_INDENTED = re.compile(r"^( *)\u3000+(?:- |[^\s:#][^:#]*:(?: |$))")
 # A line whose key ends in a full-width colon (项目：), outside quotes and comments.
 FULL_WIDTH_KEY = re.compile(r"^( *(?:- +)?)([^\s#\"'：:][^#\"'：:]{0,30}?)：")
 
@@ -172,8 +174,9 @@ def _strip_control_chars(text: str, shown: str) -> tuple[str, list[Finding]]:
     return CONTROL_CHARS.sub("", text), findings
 
 
+QUOTE_MESSAGE = "引号没有配对：这一段文字以引号开头，却没有对应的结束引号，请补上（或去掉开头的引号）。"
 _PROBLEMS = [  # (words in the parser's message, what to tell the user); first match wins
-    ("while scanning a quoted scalar", "引号没有配对：请检查这一段文字开头的引号是否有对应的结束引号。"),
+    ("while scanning a quoted scalar", QUOTE_MESSAGE),
     ("mapping values are not allowed", "这里不能出现冒号「: 」：文字中含有「: 」时请给整段文字加引号，或检查缩进。"),
     ("could not find expected ':'", "缺少冒号「:」：每个键后面要有「: 」，或检查上一行的引号是否配对。"),
     ("expected ',' or ']'", "方括号「[ ]」没有配对：请补上「]」，或把列表改成每项一行「- 」的写法。"),
@@ -231,12 +234,14 @@ def _compose(text: str, shown: str) -> Node | None:
         full_width = _full_width_near(text, mark.line if mark else 0)
         if full_width is not None:
             raise SourceError.single(Position(shown, *full_width[:2]), "Y003", full_width[2]) from None
+        quote = _unclosed_quote(text, mark.line if mark else 0)
+        if quote is not None:
+            raise SourceError.single(Position(shown, *quote), "Y003", QUOTE_MESSAGE) from None
         message = TAB_MESSAGE if mark and _char_at(text, mark.line, mark.column) == "\t" else None
         message = message or next((msg for needle, msg in _PROBLEMS if needle in problem), None)
         if message is None:
             message = f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）：请检查这一行的缩进、冒号和引号。"
-        position = Position(shown, mark.line + 1, mark.column + 1) if mark else Position(shown)
-        raise SourceError.single(position, "Y003", message) from None
+        raise SourceError.single(_within(text, shown, mark), "Y003", message) from None
     except YAMLError as exc:  # errors without a mark (rare)
         raise SourceError.single(Position(shown), "Y003", f"YAML 格式错误（{exc}）：请检查文件格式。") from None
 
@@ -246,18 +251,51 @@ FULL_WIDTH_INDENT_MESSAGE = "全角空格「　」不能用来缩进：请把行
 
 
 def _full_width_near(text: str, line: int) -> tuple[int, int, str] | None:
-    """A full-width colon after a key, or full-width spaces as indentation, on the line a parse
-    error was found at or on the two lines before it: (line, column, message), 1-based."""
+    """What a parse error found at `line` (0-based) most likely comes from: a key indented with
+    full-width spaces on a line up to it, or a full-width colon after a key on it or on the two
+    lines before it. (line, column, message), 1-based."""
     lines = text.split("\n")
-    for number in range(max(0, line - 2), min(line, len(lines) - 1) + 1):
+    last = min(line, len(lines) - 1)
+    for number in range(last, -1, -1):
+        match = FULL_WIDTH_INDENTED.match(lines[number])
+        if match:
+            return number + 1, len(match.group(1)) + 1, FULL_WIDTH_INDENT_MESSAGE
+    for number in range(last, max(-1, line - 20), -1):  # the nearest, within 20 lines
         row = lines[number]
-        indent = len(row) - len(row.lstrip(" "))
-        if row[indent : indent + 1] == FULL_WIDTH_SPACE:
-            return number + 1, indent + 1, FULL_WIDTH_INDENT_MESSAGE
         match = FULL_WIDTH_KEY.match(row)
         if match and ":" not in row:
             return number + 1, match.end(), FULL_WIDTH_COLON_MESSAGE
     return None
+
+
+QUOTED_VALUE = re.compile(r"""^\s*(?:- +)?(?:[^\s#"'][^#"']*?:\s+|- +)(["'])""")
+
+
+def _unclosed_quote(text: str, line: int) -> tuple[int, int] | None:
+    """The first line up to `line` (0-based) whose value opens a quote it does not close: a quoted
+    text runs on over the following lines until some later quote, so the parser fails further
+    down. (line, column) of the quote, 1-based."""
+    for number, row in enumerate(text.split("\n")[: line + 1]):
+        match = QUOTED_VALUE.match(row)
+        if match is None:
+            continue
+        quote, rest = match.group(1), row[match.end() :]
+        closed = re.search(r'(?<!\\)"', rest) if quote == '"' else re.search(r"'(?!')", rest.replace("''", ""))
+        if closed is None:
+            return number + 1, match.end()
+    return None
+
+
+def _within(text: str, shown: str, mark) -> Position:
+    """The parser's mark as a position inside the file (its end of stream is the end of the last line)."""
+    if mark is None:
+        return Position(shown)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if mark.line >= len(lines):
+        return Position(shown, max(len(lines), 1), len(lines[-1]) + 1 if lines else 1)
+    return Position(shown, mark.line + 1, mark.column + 1)
 
 
 def _char_at(text: str, line: int, column: int) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .errors import Finding
+from .errors import Finding, Position
 from .text import closest
-from .load import Source
+from .load import FULL_WIDTH_COLON_MESSAGE, FULL_WIDTH_KEY, Source
 from .records import Problem
 
 TYPE_MESSAGES = {
@@ -49,6 +49,10 @@ def finding(source: Source, problem: Problem, codes: dict[str, str], other_keys:
             return Finding(source.position(loc, key=True), codes.get("elsewhere", code), elsewhere)
         known = "、".join(allowed) if allowed else "（无）"
         return Finding(source.position(loc, key=True), code, f"不认识的键「{label}」{closest(label, list(allowed), 0.3)}这里可以用的键有：{known}。")
+    colon = _full_width_colon(problem.input) if kind in ("dict_type", "model_type", "value_error") else None
+    if colon is not None:  # 「- 名称：甲」: a mapping was meant, written with a full-width colon
+        at = source.position(loc)
+        return Finding(Position(at.path, at.line, at.column + colon), code, FULL_WIDTH_COLON_MESSAGE)
     if kind == "empty":
         return Finding(source.position(loc), code, f"「{label}」{problem.message}。")
     if kind == "same_field":
@@ -59,6 +63,14 @@ def finding(source: Source, problem: Problem, codes: dict[str, str], other_keys:
         return Finding(source.position(loc), code, f"「{label}」{problem.message}。")
     template = TYPE_MESSAGES.get(kind, "「{label}」的取值不正确：请参照示例填写。")
     return Finding(source.position(loc), code, template.format(label=label, got=describe(problem.input), message=problem.message))
+
+
+def _full_width_colon(value: Any) -> int | None:
+    """Where in `value` a key's full-width colon is (0-based), when it reads as 「键：值」."""
+    if not isinstance(value, str) or ":" in value or "\n" in value:
+        return None
+    match = FULL_WIDTH_KEY.match(value)
+    return match.end() - 1 if match else None
 
 
 def describe(value: Any) -> str:
