@@ -119,11 +119,11 @@ def value_replaced(text, rng):
 
 
 def key_twinned(text, rng):
-    i = rng.choice([i for i in _content_lines(text) if not _lines(text)[i].lstrip().startswith("- ")])
+    i = rng.choice([i for i in _content_lines(text) if not _lines(text)[i].lstrip().startswith("- ") and re.search(r": [^\s#|>]", _lines(text)[i])])
     line = _lines(text)[i]
     indent = line[: len(line) - len(line.lstrip())]
     key = line.strip().split(":", 1)[0]
-    return _replace_line(text, i, f'{line}\n{indent}"{key} ": 1').encode(), None
+    return _replace_line(text, i, f'{line}\n{indent}"{key} ": 1').encode(), (i + 2, len(indent) + 1)  # Y007, not one dropped
 
 
 def nesting(text, rng):
