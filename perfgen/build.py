@@ -16,7 +16,7 @@ from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, S
 from .layout import Layout
 from .levels import apply_levels, config_overrides, profile, read_overrides
 from .load import load_source
-from .office import INSTALL_HINT, Office, OfficeError
+from .office import INSTALL_HINT, Office, OfficeError, scratch_prefix
 from .office import available as office_available
 from .present import present
 from .render import render
@@ -196,7 +196,7 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
     entries = fill_toc(docx)
     outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
     if office is not None and not options.draft and (entries or options.pdf):
-        with tempfile.TemporaryDirectory(prefix="perfgen-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as tmp:
             laid_out, pdf = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
             laid_out.write_bytes(docx_bytes(docx, when))
             headings = [(e.bookmark, e.text) for e in entries]

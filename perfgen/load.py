@@ -240,10 +240,10 @@ def _compose(text: str, shown: str) -> Node | None:
         message = TAB_MESSAGE if mark and _char_at(text, mark.line, mark.column) == "\t" else None
         message = message or next((msg for needle, msg in _PROBLEMS if needle in problem), None)
         if message is None:
-            message = f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）：请检查这一行的缩进、冒号和引号。"
+            message = "YAML 格式错误：请检查这一行及上一行的缩进、冒号、引号和括号。"
         raise SourceError.single(_within(text, shown, mark), "Y003", message) from None
     except YAMLError as exc:  # errors without a mark (rare)
-        raise SourceError.single(Position(shown), "Y003", f"YAML 格式错误（{exc}）：请检查文件格式。") from None
+        raise SourceError.single(Position(shown), "Y003", "YAML 格式错误：请检查文件的缩进、冒号、引号和括号。") from None
 
 
 FULL_WIDTH_COLON_MESSAGE = "全角冒号「：」：键后面要用半角冒号「:」加一个空格，请把「：」改为「: 」。"

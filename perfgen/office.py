@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -83,7 +84,7 @@ class Office:
             raise OfficeError("未安装 LibreOffice 或 python3-uno")
         if self._scratch is None:
             _remove_orphans()
-            self._scratch = Path(tempfile.mkdtemp(prefix=f"perfgen-lo-{os.getpid()}-"))
+            self._scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix("lo")))
             (self._scratch / "tmp").mkdir()
         env = {
             **os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "SAL_USE_VCLPLUGIN": "svp",
@@ -149,13 +150,24 @@ class Office:
             self._scratch = None
 
 
+SCRATCH_NAME = re.compile(r"^perfgen-(?:lo-)?(\d+)-[a-z0-9_]{8}$")  # what scratch_prefix and mkdtemp make
+
+
+def scratch_prefix(kind: str = "") -> str:
+    """The prefix of a scratch directory of this process ("perfgen-<pid>-", "perfgen-lo-<pid>-"),
+    by which the next run knows it as an orphan if this one is killed."""
+    return f"perfgen-{kind + '-' if kind else ''}{os.getpid()}-"
+
+
 def _remove_orphans() -> None:
-    """The scratch directories (profile, layout files) of perfgen processes that were killed
-    (SIGKILL, a power cut): their worker shut LibreOffice down when perfgen's end of the pipe closed."""
-    for scratch in Path(tempfile.gettempdir()).glob("perfgen-lo-*-*"):
-        owner = scratch.name.split("-")[2]
-        if not owner.isdigit() or int(owner) == os.getpid():
+    """The scratch directories (LibreOffice's profile, documents being laid out) of perfgen
+    processes that were killed (SIGKILL, a power cut): their worker shut LibreOffice down when
+    perfgen's end of the pipe closed."""
+    for scratch in Path(tempfile.gettempdir()).glob("perfgen-*"):
+        match = SCRATCH_NAME.match(scratch.name)
+        if match is None or not scratch.is_dir() or int(match.group(1)) == os.getpid():
             continue
+        owner = match.group(1)
         try:
             os.kill(int(owner), 0)
         except ProcessLookupError:

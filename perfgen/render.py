@@ -51,6 +51,7 @@ MAX_TEMPLATE_BYTES = 64 * 1024 * 1024  # a template's parts, uncompressed (a "zi
 MAX_POWER = 10_000  # the largest exponent a template may compute (9 ** (9 ** 9) would run for ever)
 MAX_REPEAT = 1_000_000  # the longest text or list a template may make by `*`
 RENDER_SECONDS = 300  # a template still running after this is stopped (a loop of 10⁵ × 10⁵)
+MAX_OUTPUT_CHARACTERS = 400_000_000  # a rendered part larger than this is refused (a 1,000-project spec makes ≈ 20 M)
 
 
 class _Template(DocxTemplate):
@@ -59,6 +60,8 @@ class _Template(DocxTemplate):
         return self.source
 
     def fix_tables(self, xml: str):
+        if len(xml) > MAX_OUTPUT_CHARACTERS:
+            raise _TooLarge(len(xml))
         try:
             etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
         except etree.XMLSyntaxError as exc:
@@ -75,6 +78,10 @@ class _Template(DocxTemplate):
 
 
 class _BrokenXml(Exception):
+    pass
+
+
+class _TooLarge(Exception):
     pass
 
 
@@ -249,14 +256,16 @@ def render(template_path: Path, context: dict) -> DocxDocument:
         template = _Template(str(template_path))
         with _time_limit(RENDER_SECONDS):
             template.render(context, jinja_env=_environment(), autoescape=True)
+    except _TooLarge as exc:
+        raise RenderError.single(where, "R004", f"模板生成的内容过大（{exc.args[0] // 1_000_000} M 个字符，上限 {MAX_OUTPUT_CHARACTERS // 1_000_000} M）：请检查模板中的循环是否重复了过多内容。") from None
     except _Overtime:
         raise RenderError.single(where, "R004", f"模板运行超过 {RENDER_SECONDS} 秒仍未结束，已停止：请检查模板中的循环（{{% for %}}）是否过多或嵌套过深。") from None
     except jinja2.TemplateNotFound as exc:
         raise _error(template_path, "R003", f"模板不能引用其他文件（「{exc.name}」）", exc, "请删去 {% include %}、{% import %} 或 {% extends %}，把内容直接写在模板里。") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise _error(template_path, "R001", f"模板语法错误（{exc.message}）", exc, "请修改模板。") from None
+        raise _error(template_path, "R001", f"模板语法错误：{_syntax(exc.message or '')}", exc, "请修改模板。") from None
     except jinja2.UndefinedError as exc:
-        raise _error(template_path, "R002", f"模板使用了不存在的变量（{exc.message}）", exc, "请对照 docs/layouts.md 修改模板。") from None
+        raise _error(template_path, "R002", f"模板使用了不存在的变量{_undefined(exc.message or '')}", exc, "请对照 docs/layouts.md 修改模板。") from None
     except SecurityError as exc:
         raise _error(template_path, "R003", f"模板试图执行不安全的操作（{exc}），已拒绝", exc, "请删除这个标签。") from None
     except jinja2.TemplateError as exc:
@@ -283,6 +292,34 @@ def _fill_empty_cells(docx: DocxDocument) -> None:
     for tc in docx.element.body.iter(qn("w:tc")):
         if tc.find(qn("w:p")) is None and tc.find(qn("w:tbl")) is None:
             tc.append(parse_xml(f"<w:p {nsdecls('w')}/>"))
+
+
+SYNTAX = (  # Jinja's syntax errors, in Chinese
+    (r"Unexpected end of template.*?closed is '(\w+)'", "「{{% {0} %}}」没有结束：请补上「{{% end{0} %}}」"),
+    (r"Unexpected end of template", "模板在标签结束之前就结束了：请检查「{{% … %}}」是否成对"),
+    (r"Encountered unknown tag '(end\w+)'.*?closed is '(\w+)'", "「{{% {0} %}}」与前面的「{{% {1} %}}」不配对"),
+    (r"Encountered unknown tag '(end\w+)'", "多了一个「{{% {0} %}}」：前面没有对应的开始标签"),
+    (r"Encountered unknown tag '(\w+)'", "不认识的标签「{{% {0} %}}」"),
+    (r"No filter named '(\w+)'", "没有名为「{0}」的过滤器（| {0}）"),
+    (r"No test named '(\w+)'", "没有名为「{0}」的判断（is {0}）"),
+    (r"Expected an expression", "标签里缺少表达式（例如「{{% if %}}」后面没有写条件）"),
+    (r"unexpected '(.)'", "多了一个「{0}」：请检查「{{{{ }}}}」「{{% %}}」是否成对"),
+    (r"expected token '([^']+)', got '([^']+)'", "「{1}」的位置不对：请检查标签的写法"),
+)
+
+
+def _syntax(message: str) -> str:
+    for pattern, said in SYNTAX:
+        match = re.search(pattern, message, re.DOTALL)
+        if match:
+            return said.format(*match.groups())
+    return "标签的写法不对"
+
+
+def _undefined(message: str) -> str:
+    """「名称」 of an UndefinedError's message ('… has no attribute 'x'', ''x' is undefined')."""
+    match = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", message)
+    return f"「{match.group(1) or match.group(2)}」" if match else ""
 
 
 RUNTIME = {  # what a template's expression raised, in Chinese

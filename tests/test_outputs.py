@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -165,3 +166,31 @@ def test_a_killed_build_leaves_nothing_after_the_next_run(tmp_path):
     subprocess.run([sys.executable, "-m", "perfgen", "build", str(specs / "s00.yaml"), "-o", str(out)], capture_output=True, env=env, check=True)
     assert [p.name for p in scratch.iterdir()] == []  # the killed run's LibreOffice profile is gone too
     assert [p.name for p in out.rglob(".*")] == []
+
+
+@pytest.mark.skipif(not office_available(), reason="needs LibreOffice (make test installs it)")
+def test_kills_at_random_moments_leave_a_consistent_state_after_the_next_run(tmp_path):
+    import random
+
+    spec = copy_spec(tmp_path)
+    out, scratch = tmp_path / "out", tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    command = [sys.executable, "-m", "perfgen", "build", str(spec), "-o", str(out), "--pdf"]
+    subprocess.run(command, capture_output=True, env=env, check=True)
+    good = snapshot(out)
+    rng = random.Random(17)
+    for _ in range(5):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+        time.sleep(rng.uniform(0.05, 1.5))  # while starting, rendering, in LibreOffice or writing
+        process.kill()
+        process.wait()
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        now = snapshot(out)
+        assert now.keys() == good.keys()
+        assert {k: v for k, v in now.items() if not k.endswith(".pdf")} == {k: v for k, v in good.items() if not k.endswith(".pdf")}  # the same bytes
+        assert now["dept.pdf"].rstrip().endswith(b"%%EOF")  # LibreOffice's PDF carries its own ID and time: complete, not equal
+        assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    subprocess.run(["sleep", "1"])  # the last worker's LibreOffice shuts down when its pipe closes
+    assert [p.name for p in scratch.iterdir()] == []

@@ -103,3 +103,31 @@ def test_a_template_with_broken_xml_or_too_large_inside(tmp_path):
             build(Job(spec, Path("x")), tmp_path / "out")
         (finding,) = exc.value.findings
         assert finding.code == "R006" and words in finding.message, finding.message
+
+
+def test_a_template_that_makes_too_much_is_stopped(tmp_path, monkeypatch):
+    import perfgen.render
+
+    monkeypatch.setattr(perfgen.render, "MAX_OUTPUT_CHARACTERS", 200_000)
+    spec = layout_with_paragraph(tmp_path, "{% for i in range(50000) %}xxxxxxxxxx{% endfor %}")
+    with pytest.raises(RenderError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    (finding,) = exc.value.findings
+    assert finding.code == "R004" and "内容过大" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("tag", "said"),
+    [
+        ("{% if doc.年度 %}没有结束", "「{% if %}」没有结束：请补上「{% endif %}」"),
+        ("{% for x in doc.项目 %}{% endif %}", "「{% endif %}」与前面的「{% for %}」不配对"),
+        ("{% frob %}", "不认识的标签「{% frob %}」"),
+        ("{{ doc.年度 }", "多了一个「}」"),
+    ],
+)
+def test_syntax_errors_are_said_in_chinese(tmp_path, tag, said):
+    spec = layout_with_paragraph(tmp_path, tag)
+    with pytest.raises(RenderError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    (finding,) = exc.value.findings
+    assert finding.code == "R001" and said in finding.message, finding.message
