@@ -242,7 +242,7 @@ def _compose(text: str, shown: str) -> Node | None:
         if message is None:
             message = "YAML 格式错误：请检查这一行及上一行的缩进、冒号、引号和括号。"
         raise SourceError.single(_within(text, shown, mark), "Y003", message) from None
-    except YAMLError as exc:  # errors without a mark (rare)
+    except YAMLError:  # errors without a mark (rare)
         raise SourceError.single(Position(shown), "Y003", "YAML 格式错误：请检查文件的缩进、冒号、引号和括号。") from None
 
 
