@@ -271,13 +271,18 @@ def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -
         return
     import multiprocessing  # only batches need these (and a single build's start-up is measured)
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,))
     try:
-        futures = [pool.submit(_worker_attempt, job, out_dir, options) for job in jobs]
+        futures = {pool.submit(_worker_attempt, job, out_dir, options): job for job in jobs}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool:  # a worker was killed (out of memory, a signal to it alone)
+                finding = Finding(Position(str(futures[future].spec)), "W004", "生成这个规格的进程意外结束（可能是内存不足或被终止）：请重试，或用 -j 1 逐个生成；它原有的文档保持原样。")
+                yield Outcome(futures[future], (), (finding,), failed=True)
     except BaseException:  # interrupted (or the caller stopped): the specs not begun are not built
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -300,6 +305,7 @@ def _start_worker(use_office: bool) -> None:
     from multiprocessing.util import Finalize
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
     global _worker_office
     if use_office:
         _worker_office = Office()

@@ -157,7 +157,8 @@ def coverage(c: Checking) -> Iterator[Finding]:
 
 
 # A number typed with letters that look like digits: 1OO%, l00, 9O (no other letter beside it).
-LOOKALIKE_DIGITS = re.compile(r"(?<![A-Za-z])(?=[0-9OoIl]*[0-9])(?=[0-9OoIl]*[OoIl])[0-9OoIl]{2,}(?![A-Za-z])")
+# Only a run that starts with a digit (1OO, 2O23) or stands before a % (l00%): O2O, O3 are words.
+LOOKALIKE_DIGITS = re.compile(r"(?<![A-Za-z0-9])(?:[0-9](?=[0-9OoIl]*[OoIl])[0-9OoIl]+|(?=[0-9OoIl]*[0-9])(?=[0-9OoIl]*[OoIl])[0-9OoIl]{2,}(?=\s*[%％]))(?![A-Za-z])")
 LOOKALIKES = str.maketrans("OoIl", "0011")
 
 
@@ -180,7 +181,7 @@ def indicator_values(c: Checking) -> Iterator[Finding]:
         lookalike = LOOKALIKE_DIGITS.search(row.written)
         if lookalike:
             meant = lookalike.group(0).translate(LOOKALIKES)
-            yield c.error(here, "I008", f"「{name}」的指标值里「{lookalike.group(0)}」混有字母（O、l、I 像数字 0、1）：应是「{meant}」吧，请改成数字。")
+            yield c.warning(here, "I008", f"「{name}」的指标值里「{lookalike.group(0)}」混有字母（O、l、I 像数字 0、1）：应是「{meant}」吧，请改成数字。")
         if value.unit == "%" and value.number and Decimal(value.number) > 100 and "率" in name:
             yield c.warning(here, "I002", f"「{name}」的指标值 {value.text} 超过 100%：请确认是否笔误（例如把 ≥92% 写成了 292%）。")
         if value.unit and value.number and re.search(rf"[（(]\s*{re.escape(value.unit)}\s*[)）]\s*$", name):

@@ -176,8 +176,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, pdf: bool, draft: bool, split:
     except KeyboardInterrupt:
         outcomes.close()  # stops the workers and LibreOffice; a spec being written keeps its earlier outputs
         click.echo(
-            f"已中断：成功 {done - failed} 个，失败 {failed} 个，未生成 {len(jobs) - done} 个"
-            f"（未生成的规格原有的文档保持原样）。", err=True,
+            f"已中断：成功 {done - failed} 个，失败 {failed} 个，其余 {len(jobs) - done} 个未生成"
+            f"（中断时正在写的规格已写完或保持原样，不会只写一半）。", err=True,
         )  # fmt: skip
         sys.exit(EXIT_INTERRUPTED)
     if len(jobs) > 1:

@@ -729,7 +729,7 @@ class IndicatorsType(FieldType):
 
     def _indicator(self, item: Any, loc: Loc, problems: Problems) -> Any:
         if not isinstance(item, dict) or not item:
-            return problem(problems, loc, "应该写成「- 指标名称: 指标值」，或「- 名称: …」加「指标值: …」", item)
+            return problem(problems, loc, "应该写成「- 指标名称: 指标值」，或「- 名称: …」加「指标值: …」", item, "mapping_expected")
         if "名称" in item:
             name_loc, name, value_loc, value = (*loc, "名称"), item["名称"], (*loc, "指标值"), item.get("指标值")
             fields = {k: v for k, v in item.items() if k not in ("名称", "指标值")}

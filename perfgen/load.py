@@ -256,16 +256,38 @@ def _full_width_near(text: str, line: int) -> tuple[int, int, str] | None:
     lines before it. (line, column, message), 1-based."""
     lines = text.split("\n")
     last = min(line, len(lines) - 1)
+    texts = _in_block_scalars(lines[: last + 1])
     for number in range(last, -1, -1):
         match = FULL_WIDTH_INDENTED.match(lines[number])
-        if match:
+        if match and number not in texts:
             return number + 1, len(match.group(1)) + 1, FULL_WIDTH_INDENT_MESSAGE
-    for number in range(last, max(-1, line - 20), -1):  # the nearest, within 20 lines
+    for number in range(last, max(-1, line - 6), -1):  # the nearest, within 5 lines
         row = lines[number]
         match = FULL_WIDTH_KEY.match(row)
-        if match and ":" not in row:
+        item = row.lstrip().startswith("- ")  # 「- 一是：…」 is text, unless the next line, where it fails, continues it as a mapping
+        if match and ":" not in row and number not in texts and (not item or number == line - 1):
             return number + 1, match.end(), FULL_WIDTH_COLON_MESSAGE
     return None
+
+
+BLOCK_SCALAR = re.compile(r"^( *)(?:- +)?[^#]*?:\s+[|>][-+0-9]*\s*(?:#.*)?$|^( *)- +[|>][-+0-9]*\s*$")
+
+
+def _in_block_scalars(lines: list[str]) -> set[int]:
+    """Indexes of the lines that are the text of a block scalar (`key: |` and the lines indented
+    under it): full-width spaces and colons are ordinary text there."""
+    inside: set[int] = set()
+    parent: int | None = None
+    for number, row in enumerate(lines):
+        indent = len(row) - len(row.lstrip(" "))
+        if parent is not None and (not row.strip() or indent > parent):
+            inside.add(number)
+            continue
+        parent = None
+        match = BLOCK_SCALAR.match(row)
+        if match:
+            parent = len(match.group(1) if match.group(1) is not None else match.group(2))
+    return inside
 
 
 QUOTED_VALUE = re.compile(r"""^\s*(?:- +)?(?:[^\s#"'][^#"']*?:\s+|- +)(["'])""")
@@ -340,6 +362,7 @@ class _Converter:
 
     def _mapping(self, node: MappingNode, loc: PathKey, depth: int) -> dict:
         result: dict = {}
+        plain: dict[str, str] = {}  # each key without spaces, in NFKC: the key written so
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 self._error(key_node, "Y006", "键必须是简单文字，不能是列表或映射：请检查这一行的写法。")
@@ -359,8 +382,8 @@ class _Converter:
                 first = self.key_positions[loc + (key,)]
                 self._error(key_node, "Y007", f"键「{key}」重复出现（第一次在第 {first[0]} 行）：请删除或合并其中一个。")
                 continue
-            twin = next((k for k in result if _plain_key(k) == _plain_key(key)), None)
-            if twin is not None:  # "经费 " and 经费: one would silently replace the other
+            twin = plain.setdefault(_plain_key(key), key)
+            if twin != key:  # "经费 " and 经费: one would silently replace the other
                 first = self.key_positions[loc + (twin,)]
                 self._error(key_node, "Y007", f"键「{key}」与第 {first[0]} 行的「{twin}」只差空格或全角/半角：请删除或合并其中一个。")
                 continue

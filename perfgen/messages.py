@@ -49,12 +49,14 @@ def finding(source: Source, problem: Problem, codes: dict[str, str], other_keys:
             return Finding(source.position(loc, key=True), codes.get("elsewhere", code), elsewhere)
         known = "、".join(allowed) if allowed else "（无）"
         return Finding(source.position(loc, key=True), code, f"不认识的键「{label}」{closest(label, list(allowed), 0.3)}这里可以用的键有：{known}。")
-    colon = _full_width_colon(problem.input) if kind in ("dict_type", "model_type", "value_error") else None
+    colon = _full_width_colon(problem.input) if kind in ("dict_type", "model_type", "mapping_expected") else None
     if colon is not None:  # 「- 名称：甲」: a mapping was meant, written with a full-width colon
         at = source.position(loc)
         return Finding(Position(at.path, at.line, at.column + colon), code, FULL_WIDTH_COLON_MESSAGE)
     if kind == "empty":
         return Finding(source.position(loc), code, f"「{label}」{problem.message}。")
+    if kind == "mapping_expected":
+        kind = "value_error"
     if kind == "same_field":
         return Finding(source.position(loc, key=True), code, f"「{label}」与「{problem.input}」是同一项的两种写法，只能写一个：请删去其中一个。")
     if kind == "key_error":

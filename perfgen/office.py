@@ -150,7 +150,7 @@ class Office:
             self._scratch = None
 
 
-SCRATCH_NAME = re.compile(r"^perfgen-(?:lo-)?(\d+)-[a-z0-9_]{8}$")  # what scratch_prefix and mkdtemp make
+SCRATCH_NAME = re.compile(r"^perfgen-(?:lo-)?(\d{1,10})-[a-z0-9_]{8}$")  # what scratch_prefix and mkdtemp make
 
 
 def scratch_prefix(kind: str = "") -> str:
@@ -167,10 +167,16 @@ def _remove_orphans() -> None:
         match = SCRATCH_NAME.match(scratch.name)
         if match is None or not scratch.is_dir() or int(match.group(1)) == os.getpid():
             continue
-        owner = match.group(1)
-        try:
-            os.kill(int(owner), 0)
-        except ProcessLookupError:
+        if not process_alive(int(match.group(1))):
             shutil.rmtree(scratch, ignore_errors=True)
-        except OSError:  # alive, another user's
-            continue
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process `pid` runs (another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # another user's process
+        return True
+    return True

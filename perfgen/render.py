@@ -50,6 +50,7 @@ PROPERTY_LIMIT = 255  # characters of a core property (python-docx refuses more)
 MAX_TEMPLATE_BYTES = 64 * 1024 * 1024  # a template's parts, uncompressed (a "zip bomb" is refused before it is read)
 MAX_POWER = 10_000  # the largest exponent a template may compute (9 ** (9 ** 9) would run for ever)
 MAX_REPEAT = 1_000_000  # the longest text or list a template may make by `*`
+MAX_RESULT_BITS = 1_000_000  # the largest number a template may make by `**` (about 300,000 digits)
 RENDER_SECONDS = 300  # a template still running after this is stopped (a loop of 10⁵ × 10⁵)
 MAX_OUTPUT_CHARACTERS = 400_000_000  # a rendered part larger than this is refused (a 1,000-project spec makes ≈ 20 M)
 
@@ -121,7 +122,9 @@ class _Environment(SandboxedEnvironment):
     def call_binop(self, context, operator, left, right):
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_POWER:
             raise SecurityError(f"指数 {right} 过大")
-        if operator == "*" and any(isinstance(a, (str, list, tuple)) and isinstance(b, int) and b > MAX_REPEAT for a, b in ((left, right), (right, left))):
+        if operator == "**" and isinstance(left, int) and isinstance(right, int) and left.bit_length() * max(right, 0) > MAX_RESULT_BITS:
+            raise SecurityError("乘方的结果过大")
+        if operator == "*" and any(isinstance(a, (str, list, tuple)) and isinstance(b, int) and len(a) * b > MAX_REPEAT for a, b in ((left, right), (right, left))):
             raise SecurityError("重复的次数过多")
         return super().call_binop(context, operator, left, right)
 
@@ -212,7 +215,7 @@ def _no_includes(name: str):
     raise jinja2.TemplateNotFound(name)
 
 
-class _Overtime(Exception):
+class _Overtime(BaseException):  # not an Exception: no `except Exception` on the way may swallow it
     pass
 
 

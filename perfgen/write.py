@@ -27,6 +27,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.pkgwriter import PackageWriter
 
 from .errors import OutputError, Position, os_reason
+from .office import process_alive
 
 CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
@@ -119,31 +120,37 @@ def _uninterrupted() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, deferred)
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def recover(path: Path) -> None:
     """Undo what a build killed while writing `path` left beside it: its temporaries go, and an
     earlier output moved aside goes back when nothing took its place."""
+    prefix = f".{path.name}."
     with suppress(OSError):
-        for left in path.parent.glob(f".{path.name}.*"):
-            if left.name.endswith(TEMPORARY):
+        for left in path.parent.iterdir():
+            name = left.name
+            if not name.startswith(prefix) or not name.endswith((TEMPORARY, PREVIOUS)):
+                continue
+            owner = name[len(prefix) :].split(".", 1)[0]
+            if not owner.isdigit() or (int(owner) != os.getpid() and process_alive(int(owner))):
+                continue  # another build writing it now (or not ours)
+            if name.endswith(TEMPORARY):
                 left.unlink(missing_ok=True)
-            elif left.name.endswith(PREVIOUS):
-                if path.exists():
-                    left.unlink(missing_ok=True)
-                else:
-                    os.replace(left, path)
+            elif path.exists():
+                left.unlink(missing_ok=True)
+            else:
+                os.replace(left, path)
 
 
 def _temporary(path: Path, data: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY, dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMPORARY, dir=path.parent)
     except OSError as exc:
         raise OutputError.single(Position(str(path)), "W001", f"无法创建输出目录或文件（{os_reason(exc)}）：请检查 -o 指定的目录、文件名长度和权限。") from None
     tmp = Path(name)

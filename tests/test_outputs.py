@@ -66,13 +66,19 @@ def test_a_killed_builds_leftovers_are_cleared_by_the_next(tmp_path):
     out = tmp_path / "out"
     build(Job(spec, Path("dept")), out)
     good = (out / "dept.docx").read_bytes()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
     # killed between moving the earlier document aside and putting the new one in place
-    (out / "dept.docx").rename(out / f".dept.docx.4242{PREVIOUS}")
-    (out / f".dept.docx.abc123{TEMPORARY}").write_bytes(b"half")
-    (out / f".dept-附表1.docx.def456{TEMPORARY}").write_bytes(b"half")
+    (out / "dept.docx").rename(out / f".dept.docx.{dead}{PREVIOUS}")
+    (out / f".dept.docx.{dead}.abc123{TEMPORARY}").write_bytes(b"half")
+    (out / f".dept-附表1.docx.{dead}.def456{TEMPORARY}").write_bytes(b"half")
+    # what a build running now (here: this test's parent) is writing is not touched
+    live = out / f".dept-附表2.docx.{os.getppid()}.ghi789{TEMPORARY}"
+    live.write_bytes(b"being written")
+    (out / "dept[1].docx").write_bytes(b"another spec's")  # a name glob would misread
     built = build(Job(spec, Path("dept")), out)
     assert (out / "dept.docx").read_bytes() == good and built.outputs[0] == out / "dept.docx"
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [live.name]
+    assert (out / "dept[1].docx").read_bytes() == b"another spec's"
 
 
 def test_two_specs_writing_the_same_outputs_are_refused_before_anything_is_written(tmp_path):
@@ -194,3 +200,18 @@ def test_kills_at_random_moments_leave_a_consistent_state_after_the_next_run(tmp
         assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
     subprocess.run(["sleep", "1"])  # the last worker's LibreOffice shuts down when its pipe closes
     assert [p.name for p in scratch.iterdir()] == []
+
+
+def test_a_worker_killed_alone_is_said_not_shown(tmp_path):
+    specs, out = batch(tmp_path), tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "perfgen", "build", str(specs), "-o", str(out), "--draft", "-j", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    process.stdout.readline()
+    workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    os.kill(int(workers[0]), signal.SIGTERM)  # as a service manager stopping the group may do
+    _, err = process.communicate(timeout=120)
+    assert process.returncode in (0, 1) and "Traceback" not in err and "内部错误" not in err, err
+    assert process.returncode == 0 or "意外结束" in err
+    assert [p.name for p in out.rglob(".*")] == []

@@ -48,7 +48,7 @@ def test_base_spec_is_clean(tmp_path):
         (("≥90%\n      效益", "≥292%\n      效益"), ("I002", Severity.WARNING, 12, 18)),
         (("完成率: ≥90%", "完成率: {符号: 文字描述, 单位: '%'}"), ("I003", Severity.WARNING, 12, 18)),
         (("完成率: ≥90%", "完成率: {符号: '>=', 单位: 个}"), ("I004", Severity.ERROR, 12, 18)),
-        (("完成率: ≥90%", "完成率: ≥9O%"), ("I008", Severity.ERROR, 12, 18)),  # a letter O typed for a 0
+        (("完成率: ≥90%", "完成率: ≥9O%"), ("I008", Severity.WARNING, 12, 18)),  # a letter O typed for a 0
         (("      产出指标:\n        数量指标:\n          - 完成率: ≥90%\n", ""), ("C101", Severity.WARNING, 10, 7)),
         (("      效益指标:\n        社会效益指标:\n          - 影响: 提升\n", ""), ("C102", Severity.WARNING, 10, 7)),
         (("      满意度指标:\n        服务对象满意度指标:\n          - 满意度: ≥90%\n", ""), ("C103", Severity.WARNING, 10, 7)),
