@@ -14,6 +14,14 @@ from perfgen.errors import RenderError
 from perfgen.layout import templates_root
 
 
+def render_finding(tmp_path: Path, spec: Path):
+    """The one finding a build of `spec` fails with (a template error)."""
+    with pytest.raises(RenderError) as exc:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    (finding,) = exc.value.findings
+    return finding
+
+
 def layout_with_paragraph(tmp_path: Path, text: str) -> Path:
     """A copy of 河北-2020 whose template has one more paragraph, and a spec that uses it."""
     own = tmp_path / "layouts" / "bad"
@@ -49,9 +57,7 @@ def layout_with_paragraph(tmp_path: Path, text: str) -> Path:
 )
 def test_hostile_or_broken_tags(tmp_path, tag, code, words):
     spec = layout_with_paragraph(tmp_path, tag)
-    with pytest.raises(RenderError) as exc:
-        build(Job(spec, Path("x")), tmp_path / "out")
-    (finding,) = exc.value.findings
+    finding = render_finding(tmp_path, spec)
     assert finding.code == code and words in finding.message
     assert finding.position.path.endswith("template.docx")
     assert not (tmp_path / "out").exists()
@@ -77,9 +83,7 @@ def test_a_template_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
 
     monkeypatch.setattr(perfgen.render, "RENDER_SECONDS", 0.5)
     spec = layout_with_paragraph(tmp_path, "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}")
-    with pytest.raises(RenderError) as exc:
-        build(Job(spec, Path("x")), tmp_path / "out")
-    (finding,) = exc.value.findings
+    finding = render_finding(tmp_path, spec)
     assert finding.code == "R004" and "仍未结束" in finding.message
 
 
@@ -101,9 +105,7 @@ def test_a_template_with_broken_xml_or_too_large_inside(tmp_path):
                     for _ in range(100):
                         f.write(bytes(1 << 20))
         template.write_bytes(out.getvalue())
-        with pytest.raises(RenderError) as exc:
-            build(Job(spec, Path("x")), tmp_path / "out")
-        (finding,) = exc.value.findings
+        finding = render_finding(tmp_path, spec)
         assert finding.code == "R006" and words in finding.message, finding.message
 
 
@@ -112,9 +114,7 @@ def test_a_template_that_makes_too_much_is_stopped(tmp_path, monkeypatch):
 
     monkeypatch.setattr(perfgen.render, "MAX_OUTPUT_CHARACTERS", 200_000)
     spec = layout_with_paragraph(tmp_path, "{% for i in range(50000) %}xxxxxxxxxx{% endfor %}")
-    with pytest.raises(RenderError) as exc:
-        build(Job(spec, Path("x")), tmp_path / "out")
-    (finding,) = exc.value.findings
+    finding = render_finding(tmp_path, spec)
     assert finding.code == "R004" and "内容过大" in finding.message
 
 
@@ -129,7 +129,5 @@ def test_a_template_that_makes_too_much_is_stopped(tmp_path, monkeypatch):
 )
 def test_syntax_errors_are_said_in_chinese(tmp_path, tag, said):
     spec = layout_with_paragraph(tmp_path, tag)
-    with pytest.raises(RenderError) as exc:
-        build(Job(spec, Path("x")), tmp_path / "out")
-    (finding,) = exc.value.findings
+    finding = render_finding(tmp_path, spec)
     assert finding.code == "R001" and said in finding.message, finding.message
