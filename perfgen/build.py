@@ -14,7 +14,8 @@ from .checks import run_checks
 from .derive import Computed, compute
 from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
 from .layout import Layout
-from .levels import apply_levels, config_overrides, profile, read_overrides
+from .config import read_config, year_problems
+from .levels import apply_levels, profile, read_overrides
 from .load import load_source
 from .office import INSTALL_HINT, Office, OfficeError, scratch_prefix
 from .office import available as office_available
@@ -115,13 +116,16 @@ def check(path: Path) -> Checked:
             validate_spec(source, None)
         except SpecError as core:  # (its "no layout" is said better by the layout's own error)
             raise type(exc)([*exc.findings, *(f for f in core.findings if f.code != "L001")]) from None
-    config, config_problems = config_overrides(path)
+    config, config_problems = read_config(path)
     own, own_problems = read_overrides(source.data, source)
-    layers = (profile(layout.rules if layout else {}), config, own)
+    layers = (profile(layout.rules if layout else {}), config.levels, own)
     try:
         spec, soft = validate_spec(source, layout)
     except SpecError as exc:
         raise SpecError([*source.findings, *config_problems, *own_problems, *exc.findings, *apply_levels(getattr(exc, "soft", []), *layers)]) from None
+    wrong_year = year_problems(spec.year, config, source)
+    if wrong_year:  # nothing is computed for a year that is a typo
+        raise SpecError([*source.findings, *config_problems, *own_problems, *wrong_year])
     if spec.previous_spec:
         spec = spec.with_previous_year(read_previous(spec.previous_spec, source))
     computed = compute(spec, layout)

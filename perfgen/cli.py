@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,8 +65,35 @@ def _console() -> None:
             reconfigure(errors="perfgen-console")
 
 
+HELP_WORDS = (  # click's own words in --help, in Chinese
+    ("Usage: ", "用法："), ("Options:", "选项："), ("Commands:", "命令："), ("[OPTIONS]", "[选项]"),
+    ("COMMAND [ARGS]...", "命令 [参数]..."), ("Show this message and exit.", "显示本帮助并退出。"),
+    ("Show the version and exit.", "显示版本并退出。"), ("[default: ", "[默认："), ("; required]", "；必填]"), ("[required]", "[必填]"),
+)  # fmt: skip
+HELP_TYPES = {"PATH": "路径", "TEXT": "文字", "INTEGER RANGE": "整数", "INTEGER": "整数"}
+
+
+def _chinese_help(text: str) -> str:
+    for english, chinese in HELP_WORDS:
+        text = text.replace(english, chinese)
+    # a metavar after an option, padded to the same width on a terminal (a Chinese character is two columns)
+    return re.sub(r"(?<=[a-z] )(PATH|TEXT|INTEGER RANGE|INTEGER)\b", lambda m: HELP_TYPES[m[1]].ljust(len(m[1]) - len(HELP_TYPES[m[1]])), text)
+
+
+class _ChineseHelp(click.Command):
+    """A command whose --help is all Chinese (click's headings and words too)."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        return _chinese_help(super().get_help(ctx))
+
+
 class _Chinese(click.Group):
-    """The group, with click's own errors (usage, interruption) said in Chinese."""
+    """The group, with click's own errors (usage, interruption) and help said in Chinese."""
+
+    command_class = _ChineseHelp
+
+    def get_help(self, ctx: click.Context) -> str:
+        return _chinese_help(super().get_help(ctx))
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ARG002
         _console()
@@ -122,7 +150,7 @@ def _usage_message(exc: click.UsageError) -> str:
 
 
 @click.group(cls=_Chinese, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="perfgen")
+@click.version_option(package_name="perfgen", message="%(prog)s %(version)s")
 def main() -> None:
     """perfgen：由 YAML 规格文件生成部门预算绩效文本（Word）。"""
 

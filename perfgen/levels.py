@@ -13,9 +13,8 @@ from functools import cache
 from pathlib import Path
 
 from .errors import Finding, Position, Severity
-from .load import Source, load_source
+from .load import Source
 
-CONFIG_FILE = ".perfgen.yaml"
 LEVEL_KEY = "规则级别"
 OFF = "关闭"
 WORDS = {"错误": Severity.ERROR, "警告": Severity.WARNING, OFF: None, "error": Severity.ERROR, "warning": Severity.WARNING, "off": None}
@@ -58,16 +57,6 @@ def read_overrides(data: object, where: Source) -> tuple[Overrides, list[Finding
         else:
             levels[code], positions[code] = WORDS[str(word)], position
     return Overrides(levels, positions), problems
-
-
-def config_overrides(spec_path: Path) -> tuple[Overrides, list[Finding]]:
-    """The nearest `.perfgen.yaml` at or above the spec's directory (none: no overrides)."""
-    for directory in [spec_path.resolve().parent, *spec_path.resolve().parent.parents]:
-        config = directory / CONFIG_FILE
-        if config.is_file():
-            source = load_source(config)
-            return read_overrides(source.data, source)
-    return Overrides({}, {}), []
 
 
 def profile(levels: dict[str, str]) -> Overrides:

@@ -8,6 +8,7 @@ and shut down when the batch ends. The project's own fontconfig file maps the of
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import select
 import shutil
 import subprocess
 import tempfile
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 
@@ -36,6 +38,15 @@ WORKER_ERRORS = (  # what the worker says, as a budget officer should read it
     ("DisposedException", "LibreOffice 处理时意外关闭"),
     ("RuntimeException", "LibreOffice 处理时出错"),
 )
+
+
+def _parse(line: str) -> dict | None:
+    """The worker's JSON answer, or None when the line is not one."""
+    try:
+        reply = json.loads(line)
+    except ValueError:
+        return None
+    return reply if isinstance(reply, dict) else None
 
 
 def _chinese(error: str) -> str:
@@ -109,15 +120,22 @@ class Office:
             if line is None:  # hung on this document: it would hang again
                 self._process = None
                 raise OfficeError(f"LibreOffice 在 {timeout:.0f} 秒内没有排完这个文档（文档可能太大）")
-            if line:
-                reply = json.loads(line)
-                if reply.get("ok"):
-                    return reply
-                error = _chinese(reply.get("error", ""))
-            else:
-                error = "LibreOffice 意外退出（可能是文档太大或内存不足）"
-                self._process = None
+            reply = _parse(line) if line else None
+            if reply is not None and reply.get("ok"):
+                return reply
+            if reply is not None:
+                error = _chinese(str(reply.get("error", "")))
+            else:  # died, or said something that is not an answer: start afresh
+                error = "LibreOffice 意外退出（可能是文档太大或内存不足）" if not line else "LibreOffice 的回答无法识别"
+                self._stop()
         raise OfficeError(error)
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            with suppress(OSError):
+                self._process.kill()
+            self._process.wait()
+            self._process = None
 
     def _reply(self, timeout: float) -> str | None:
         """The worker's answer; "" when it died, None (worker killed) when LibreOffice hangs past `timeout`."""
@@ -133,7 +151,13 @@ class Office:
         exported there in the same pass, its 目录 showing the page numbers."""
         request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "pdf": str(pdf) if pdf else None}
         size = docx.stat().st_size if docx.is_file() else 0
-        return self._ask(request, REQUEST_TIMEOUT + SECONDS_PER_MB * size / 1_000_000)["pages"]
+        pages = self._ask(request, REQUEST_TIMEOUT + SECONDS_PER_MB * size / 1_000_000).get("pages")
+        if not isinstance(pages, dict) or not all(isinstance(k, str) and type(v) is int and v > 0 for k, v in pages.items()):
+            self._stop()
+            raise OfficeError("LibreOffice 的回答无法识别")
+        if pdf is not None and not pdf.is_file():
+            raise OfficeError("LibreOffice 没有导出 PDF")
+        return pages
 
     def close(self) -> None:
         if self._process is not None:
@@ -144,19 +168,40 @@ class Office:
                 self._process.kill()
             self._process = None
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
-            for leftover in Path("/tmp").glob(f"OSL_PIPE_*_{self._scratch.name}-*"):  # of a worker that was killed
-                leftover.unlink(missing_ok=True)
+            _remove_scratch(self._scratch)
             self._scratch = None
 
 
-SCRATCH_NAME = re.compile(r"^perfgen-(?:lo-)?(\d{1,10})-[a-z0-9_]{8}$")  # what scratch_prefix and mkdtemp make
+SCRATCH_NAME = re.compile(r"^perfgen-(?:lo-)?(\d{1,10})\.(\d{1,20})-[a-z0-9_]{8}$")  # what scratch_prefix and mkdtemp make
+
+
+@cache
+def pid_namespace() -> int:
+    """The pid namespace this process runs in (0 where the system does not tell): a pid means a
+    process only inside its namespace, and containers may share one /tmp or output directory."""
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def owner_tag() -> str:
+    """「<pid>.<namespace>」: whose a scratch directory or a temporary output is."""
+    return f"{os.getpid()}.{pid_namespace()}"
+
+
+def orphaned(pid: str, namespace: str) -> bool:
+    """Whether what process `pid` of pid namespace `namespace` left is an orphan: that process is
+    not running (a process of another namespace is not ours to judge)."""
+    if not (pid.isdigit() and namespace.isdigit()) or int(namespace) != pid_namespace():
+        return False
+    return int(pid) != os.getpid() and not process_alive(int(pid))
 
 
 def scratch_prefix(kind: str = "") -> str:
-    """The prefix of a scratch directory of this process ("perfgen-<pid>-", "perfgen-lo-<pid>-"),
-    by which the next run knows it as an orphan if this one is killed."""
-    return f"perfgen-{kind + '-' if kind else ''}{os.getpid()}-"
+    """The prefix of a scratch directory of this process ("perfgen-<pid>.<ns>-",
+    "perfgen-lo-<pid>.<ns>-"), by which the next run knows it as an orphan if this one is killed."""
+    return f"perfgen-{kind + '-' if kind else ''}{owner_tag()}-"
 
 
 def _remove_orphans() -> None:
@@ -165,10 +210,20 @@ def _remove_orphans() -> None:
     perfgen's end of the pipe closed."""
     for scratch in Path(tempfile.gettempdir()).glob("perfgen-*"):
         match = SCRATCH_NAME.match(scratch.name)
-        if match is None or not scratch.is_dir() or int(match.group(1)) == os.getpid():
-            continue
-        if not process_alive(int(match.group(1))):
-            shutil.rmtree(scratch, ignore_errors=True)
+        if match is not None and scratch.is_dir() and orphaned(match[1], match[2]):
+            _remove_scratch(scratch)
+
+
+def _remove_scratch(scratch: Path) -> None:
+    """A scratch directory, and the sockets a killed LibreOffice of it leaves in /tmp: its
+    connection's pipe, and its single-instance pipe, named by the MD5 of the profile's URL in
+    UTF-16 with each byte in hex without leading zeros (LibreOffice's desktop/officeipcthread)."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    for leftover in Path("/tmp").glob(f"OSL_PIPE_*_{scratch.name}-*"):
+        leftover.unlink(missing_ok=True)
+    digest = hashlib.md5((scratch / "profile").as_uri().encode("utf-16-le"), usedforsecurity=False).digest()
+    with suppress(AttributeError):  # os.getuid: POSIX only
+        Path(f"/tmp/OSL_PIPE_{os.getuid()}_SingleOfficeIPC_{''.join(format(b, 'x') for b in digest)}").unlink(missing_ok=True)
 
 
 def process_alive(pid: int) -> bool:

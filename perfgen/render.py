@@ -21,6 +21,7 @@ import signal
 import stat
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import cache, lru_cache
@@ -38,7 +39,7 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
-from .errors import OutputError, Position, RenderError
+from .errors import OutputError, Position, RenderError, os_reason
 from .typeset import let_tall_rows_split
 from .write import write_atomic
 
@@ -239,12 +240,21 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _check_size(template_path: Path, where: Position) -> None:
+MAIN_PART = re.compile(rb'<Relationship\b[^>]*?Type="[^"]*/officeDocument"[^>]*?Target="/?([^"]+)"|<Relationship\b[^>]*?Target="/?([^"]+)"[^>]*?Type="[^"]*/officeDocument"')
+
+
+def _check_package(template_path: Path, where: Position) -> None:
+    """Refuse, before anything reads it, a template too large unpacked or without its main part."""
     try:
         with zipfile.ZipFile(template_path) as z:
             size = sum(info.file_size for info in z.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError):
+            names = set(z.namelist())
+            rels = z.read("_rels/.rels") if "_rels/.rels" in names and z.getinfo("_rels/.rels").file_size < 1_000_000 else b""
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError, zlib.error):
         return  # said by the reading below
+    main = MAIN_PART.search(rels)
+    if main is None or (main[1] or main[2]).decode("utf-8", "replace") not in names:
+        raise RenderError.single(where, "R006", "模板缺少正文部分（word/document.xml）或其索引：它不是完整的 Word 文档，请在 Word 中打开后另存为 .docx。")
     if size > MAX_TEMPLATE_BYTES:
         raise RenderError.single(where, "R006", f"模板解压后有 {size // (1024 * 1024)} MB，超过上限 {MAX_TEMPLATE_BYTES // (1024 * 1024)} MB：请确认它是用 Word 保存的模板，删去其中过大的图片或嵌入文件。")
 
@@ -253,7 +263,7 @@ def render(template_path: Path, context: dict) -> DocxDocument:
     """Render the template at `template_path` with `context` (`doc`, and `tables` or an
     appendix's table `t`); return the python-docx document (not yet saved)."""
     where = Position(str(template_path))
-    _check_size(template_path, where)
+    _check_package(template_path, where)
     template: _Template | None = None
     try:
         template = _Template(str(template_path))
@@ -275,8 +285,8 @@ def render(template_path: Path, context: dict) -> DocxDocument:
         raise _error(template_path, "R004", f"模板渲染失败（{exc}）", exc, "请修改模板。") from None
     except _BrokenXml as exc:
         raise RenderError.single(where, "R005", f"模板渲染后不是有效的 Word 文档（{exc}）：请检查模板中标签的位置。") from None
-    except (KeyError, OSError, zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:  # not a docx, a broken zip …
-        if template is None or isinstance(exc, (zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError)):
+    except (KeyError, OSError, EOFError, zlib.error, zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError) as exc:  # not a docx, a broken zip …
+        if template is None or isinstance(exc, (EOFError, zlib.error, zipfile.BadZipFile, PackageNotFoundError, etree.XMLSyntaxError)):
             raise RenderError.single(where, "R006", f"无法读取模板（{_unreadable(exc)}）：请确认它是用 Word 保存的 .docx 文件（可在 Word 中打开后另存一次）。") from None
         raise _runtime(template_path, template, exc) from None
     except RecursionError as exc:
@@ -362,6 +372,10 @@ def _unreadable(exc: BaseException) -> str:
         return "其中的 XML 已损坏"
     if isinstance(exc, (zipfile.BadZipFile, PackageNotFoundError)):
         return "不是有效的 .docx（zip）文件"
+    if isinstance(exc, (EOFError, zlib.error)):
+        return "文件已损坏，无法解压"
+    if isinstance(exc, OSError):
+        return os_reason(exc)
     return RUNTIME.get(type(exc), type(exc).__name__)
 
 

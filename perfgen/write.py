@@ -27,7 +27,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.pkgwriter import PackageWriter
 
 from .errors import OutputError, Position, os_reason
-from .office import process_alive
+from .office import orphaned, owner_tag
 
 CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
@@ -136,9 +136,9 @@ def recover(path: Path) -> None:
             name = left.name
             if not name.startswith(prefix) or not name.endswith((TEMPORARY, PREVIOUS)):
                 continue
-            owner = name[len(prefix) :].split(".", 1)[0]
-            if not owner.isdigit() or (int(owner) != os.getpid() and process_alive(int(owner))):
-                continue  # another build writing it now (or not ours)
+            pid, namespace, *_ = [*name[len(prefix) :].split("."), "", ""]
+            if f"{pid}.{namespace}" != owner_tag() and not orphaned(pid, namespace):
+                continue  # another build writing it now (or not ours to judge)
             if name.endswith(TEMPORARY):
                 left.unlink(missing_ok=True)
             elif path.exists():
@@ -150,7 +150,7 @@ def recover(path: Path) -> None:
 def _temporary(path: Path, data: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMPORARY, dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{owner_tag()}.", suffix=TEMPORARY, dir=path.parent)
     except OSError as exc:
         raise OutputError.single(Position(str(path)), "W001", f"无法创建输出目录或文件（{os_reason(exc)}）：请检查 -o 指定的目录、文件名长度和权限。") from None
     tmp = Path(name)
@@ -158,7 +158,9 @@ def _temporary(path: Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)
-    except OSError as exc:
+    except OSError as exc:  # the disk full, a quota reached: this half-written file goes too
+        with suppress(OSError):
+            tmp.unlink()
         raise _unwritable(path, exc) from None
     return tmp
 
@@ -172,7 +174,7 @@ def _swap(written: dict[Path, Path]) -> None:
             if current.is_dir():
                 raise OutputError.single(Position(str(current)), "W002", "无法写入输出文件：这里已有一个同名的目录，请移走它或用 -o 换一个输出目录；之前生成的文件都保持原样。")
             if current.exists():
-                aside = current.with_name(f".{current.name}.{os.getpid()}{PREVIOUS}")
+                aside = current.with_name(f".{current.name}.{owner_tag()}{PREVIOUS}")
                 os.replace(current, aside)
                 moved[current] = aside
         for current, tmp in written.items():

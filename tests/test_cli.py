@@ -77,3 +77,16 @@ def test_usage_errors_are_said_in_chinese(tmp_path, args, said):
     done = perfgen(*args, cwd=tmp_path)
     assert done.returncode == 2
     assert said in done.stderr and "Error:" not in done.stderr and "Usage:" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("command", ["", "build", "check", "diff", "layouts", "new", "rollover", "schema"])
+def test_help_is_all_chinese(command):
+    from click.testing import CliRunner
+
+    from perfgen.cli import main
+
+    result = CliRunner().invoke(main, [*command.split(), "--help"], prog_name="perfgen")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("用法：perfgen") and "选项：" in result.output and "显示本帮助并退出。" in result.output
+    for english in ("Usage", "Options", "Commands", "Show this", "default:", "required", "PATH ", "TEXT", "INTEGER"):
+        assert english not in result.output, (english, result.output)

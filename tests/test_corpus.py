@@ -8,6 +8,7 @@ The cases are deterministic (seeded); `FAMILIES` counts them per family."""
 
 import random
 import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -200,7 +201,10 @@ BUILT = [case for i, case in enumerate(CASES) if i % 7 == 0]  # a sample is buil
 
 
 @pytest.mark.parametrize(("example", "family", "data", "expected"), BUILT)
-def test_a_failing_build_keeps_earlier_outputs_and_leaves_nothing(tmp_path, example, family, data, expected):
+def test_a_failing_build_keeps_earlier_outputs_and_leaves_nothing(tmp_path, monkeypatch, example, family, data, expected):
+    scratch = tmp_path / "tmpdir"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     spec = tmp_path / example.name
     spec.write_bytes(example.read_bytes())
     out = tmp_path / "out"
@@ -212,4 +216,5 @@ def test_a_failing_build_keeps_earlier_outputs_and_leaves_nothing(tmp_path, exam
     except PerfgenError:
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    assert list(scratch.iterdir()) == []  # nothing left in TMPDIR
     assert spec.read_bytes() == data

@@ -4,9 +4,12 @@ These tests need LibreOffice with python3-uno and poppler-utils (installed by `m
 where they are truly absent the tests are skipped with that reason.
 """
 
+import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -167,3 +170,33 @@ def test_a_new_profile_is_seeded_so_libreoffice_starts_once(tmp_path):
     user = tmp_path / "profile" / "user"
     assert (user / "extensions" / "buildid").read_text(encoding="utf-8").strip()
     assert "ooSetupLastVersion" in (user / "registrymodifications.xcu").read_text(encoding="utf-8")
+
+
+def test_orphans_are_what_a_dead_process_of_this_pid_namespace_left(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    ns = office.pid_namespace()
+    names = {
+        f"perfgen-lo-{dead}.{ns}-abcd1234": False,  # killed: removed
+        f"perfgen-{dead}.{ns}-abcd1234": False,
+        f"perfgen-lo-{os.getppid()}.{ns}-abcd1234": True,  # running
+        f"perfgen-lo-{dead}.{ns + 1}-abcd1234": True,  # another container's pid, which may be running there
+        f"perfgen-lo-{dead}-abcd1234": True,  # not a name perfgen makes
+    }
+    for name in names:
+        (tmp_path / name).mkdir()
+    office._remove_orphans()
+    assert {p.name for p in tmp_path.iterdir()} == {name for name, kept in names.items() if kept}
+
+
+def test_a_libreoffice_killed_on_a_hang_leaves_no_socket_in_tmp(tmp_path):
+    """When a document hangs LibreOffice, perfgen kills it (SIGKILL); the sockets it had in /tmp
+    (its connection's pipe and its single-instance pipe, named after its profile) go too."""
+    ours = {p.name for p in Path("/tmp").glob("OSL_PIPE_*")}
+    with office.Office() as session:
+        build(Job(ROOTS / "minimal" / "spec.yaml", Path("a")), tmp_path, Options(), session)
+        made = {p.name for p in Path("/tmp").glob("OSL_PIPE_*")} - ours
+        assert any("SingleOfficeIPC_" in name for name in made), made  # what a kill would leave
+        session._process.kill()  # what `_reply` does to a LibreOffice that hangs
+        session._process.wait()
+    assert {p.name for p in Path("/tmp").glob("OSL_PIPE_*")} - ours == set()

@@ -16,6 +16,7 @@ from conftest import ROOTS
 from perfgen.build import Job, build, find_jobs, refuse_collisions
 from perfgen.errors import OutputError
 from perfgen.office import available as office_available
+from perfgen.office import pid_namespace
 from perfgen.write import PREVIOUS, TEMPORARY
 
 MINIMAL = ROOTS / "minimal" / "spec.yaml"
@@ -66,18 +67,22 @@ def test_a_killed_builds_leftovers_are_cleared_by_the_next(tmp_path):
     out = tmp_path / "out"
     build(Job(spec, Path("dept")), out)
     good = (out / "dept.docx").read_bytes()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = f"{pid}.{pid_namespace()}"
     # killed between moving the earlier document aside and putting the new one in place
     (out / "dept.docx").rename(out / f".dept.docx.{dead}{PREVIOUS}")
     (out / f".dept.docx.{dead}.abc123{TEMPORARY}").write_bytes(b"half")
     (out / f".dept-附表1.docx.{dead}.def456{TEMPORARY}").write_bytes(b"half")
     # what a build running now (here: this test's parent) is writing is not touched
-    live = out / f".dept-附表2.docx.{os.getppid()}.ghi789{TEMPORARY}"
+    live = out / f".dept-附表2.docx.{os.getppid()}.{pid_namespace()}.ghi789{TEMPORARY}"
     live.write_bytes(b"being written")
+    # nor what a process of another pid namespace (a container sharing the directory) writes
+    foreign = out / f".dept-附表2.docx.{pid}.{pid_namespace() + 1}.jkl012{TEMPORARY}"
+    foreign.write_bytes(b"being written elsewhere")
     (out / "dept[1].docx").write_bytes(b"another spec's")  # a name glob would misread
     built = build(Job(spec, Path("dept")), out)
     assert (out / "dept.docx").read_bytes() == good and built.outputs[0] == out / "dept.docx"
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [live.name]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == sorted([live.name, foreign.name])
     assert (out / "dept[1].docx").read_bytes() == b"another spec's"
 
 
@@ -112,6 +117,26 @@ def test_a_year_outside_1990_2099_is_an_error_at_its_position(tmp_path, year, ok
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("年度:"))
     found = [(f.code, f.position.line, f.position.column) for f in spec_findings(tmp_path, text.replace("年度: 2021", f"年度: {year}"))]
     assert (("S004", line, 5) not in found) if ok else (("S004", line, 5) in found), found
+
+
+def test_the_year_range_is_set_in_perfgen_yaml_and_its_mistakes_are_placed(tmp_path):
+    from conftest import spec_findings
+
+    text = MINIMAL.read_text(encoding="utf-8").replace("年度: 2021", "年度: 1985")
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("年度:"))
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / ".perfgen.yaml").write_text("# 档案整理：收录 1980 年以来的文本\n年度范围: 1980-2099\n", encoding="utf-8")
+    assert "S004" not in [f.code for f in spec_findings(tmp_path / "ok", text)]
+    (tmp_path / "narrow").mkdir()
+    (tmp_path / "narrow" / ".perfgen.yaml").write_text("年度范围: 2020～2030\n", encoding="utf-8")
+    found = [f for f in spec_findings(tmp_path / "narrow", text) if f.code == "S004"]
+    assert [(f.position.line, f.position.column) for f in found] == [(line, 5)]
+    assert "1985 不在 2020–2030 之间（.perfgen.yaml 第 1 行）" in found[0].message and "年度范围: 1985-2030" in found[0].message
+    (tmp_path / "bad").mkdir()
+    config = tmp_path / "bad" / ".perfgen.yaml"
+    config.write_text("规则级别:\n  C103: 关闭\n年度范围: 2030-2020\n年度范圍: 1980-2099\n", encoding="utf-8")
+    found = [(f.code, f.position.path, f.position.line, f.position.column) for f in spec_findings(tmp_path / "bad", text)]
+    assert ("S006", str(config), 3, 7) in found and ("S006", str(config), 4, 1) in found, found
 
 
 @pytest.mark.parametrize(("epoch", "stamp"), [("99999999999", (2107, 12, 31, 23, 59, 58)), ("100", (1980, 1, 1, 0, 0, 0))])
