@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -266,31 +266,87 @@ class Outcome:
 
 def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -> Iterator[Outcome]:
     """Build every job, on up to `workers` processes, each with its own LibreOffice; yield
-    outcomes as they finish. One failing spec does not stop the others."""
+    outcomes as they finish. One failing spec does not stop the others; the specs a worker took
+    down when it died (killed alone, out of memory) are built once more in fresh processes."""
     use_office = not options.draft and office_available()
     if workers <= 1 or len(jobs) <= 1:
         with Office() if use_office else nullcontext() as office:
             for job in jobs:
                 yield _attempt(job, out_dir, options, office)
         return
+    again: list[Job] = []
+    with closing(_pooled(jobs, out_dir, options, workers, use_office)) as results:
+        for result in results:
+            if isinstance(result, Outcome):
+                yield result
+            else:
+                again.append(result)
+    if not again:
+        return
+    with closing(_isolated(again, out_dir, options, workers, use_office)) as results:
+        for result in results:
+            if isinstance(result, Outcome):
+                yield result
+            else:
+                finding = Finding(Position(str(result.spec)), "W004", "生成这个规格的进程意外结束，单独重试时又结束了（可能是内存不足或被终止）：请检查这个规格是否过大，或用 -j 1 逐个生成；它原有的文档保持原样。")
+                yield Outcome(result, (), (finding,), failed=True)
+
+
+def _pool(workers: int, use_office: bool):
     import multiprocessing  # only batches need these (and a single build's start-up is measured)
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,))
+
+
+def _pooled(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_office: bool) -> Iterator[Outcome | Job]:
+    """The outcome of each job built on a pool of processes, or the job itself when the process
+    building it died (the pool is then broken: every job not finished comes back)."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(workers, use_office)
     try:
         futures = {pool.submit(_worker_attempt, job, out_dir, options): job for job in jobs}
         for future in as_completed(futures):
             try:
-                yield future.result()
-            except BrokenProcessPool:  # a worker was killed (out of memory, a signal to it alone)
-                finding = Finding(Position(str(futures[future].spec)), "W004", "生成这个规格的进程意外结束（可能是内存不足或被终止）：请重试，或用 -j 1 逐个生成；它原有的文档保持原样。")
-                yield Outcome(futures[future], (), (finding,), failed=True)
+                outcome = future.result()
+            except BrokenProcessPool:
+                yield futures[future]
+            else:
+                yield outcome
     except BaseException:  # interrupted (or the caller stopped): the specs not begun are not built
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+def _isolated(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_office: bool) -> Iterator[Outcome | Job]:
+    """As `_pooled`, each job in a process of its own (up to `workers` at a time), so that a spec
+    whose process dies takes no other down with it."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending, running = list(jobs), {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                job, pool = pending.pop(0), _pool(1, use_office)
+                running[pool.submit(_worker_attempt, job, out_dir, options)] = (job, pool)
+            for future in wait(running, return_when=FIRST_COMPLETED).done:
+                job, pool = running.pop(future)
+                pool.shutdown()
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    yield job
+                else:
+                    yield outcome
+    except BaseException:
+        for _, pool in running.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
 
 
 def _attempt(job: Job, out_dir: Path, options: Options, office: Office | None) -> Outcome:

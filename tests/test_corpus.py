@@ -184,16 +184,16 @@ def test_bad_input_is_said_in_chinese_at_its_place(tmp_path, example, family, da
         findings = list(check(spec).warnings)
     except PerfgenError as exc:
         findings = list(exc.findings)
-    assert spec.read_bytes() == data  # never modified
+    assert spec.read_bytes() == data, "[lost]"  # never modified
     lines = data.decode("utf-8", "replace").split("\n")
     for f in findings:
-        assert CJK.search(f.message), str(f)
+        assert CJK.search(f.message), ("[message]", str(f))
         if f.position.path == str(spec) and f.position.line:
-            assert 1 <= f.position.line <= len(lines), str(f)
-            assert 1 <= f.position.column <= len(lines[f.position.line - 1]) + 2, str(f)
+            assert 1 <= f.position.line <= len(lines), ("[message]", str(f))
+            assert 1 <= f.position.column <= len(lines[f.position.line - 1]) + 2, ("[message]", str(f))
     if expected is not None:
         assert any((f.position.line, f.position.column) == expected for f in findings if f.position.path == str(spec)), (
-            expected, [str(f) for f in findings],
+            "[message]", expected, [str(f) for f in findings],
         )  # fmt: skip
 
 
@@ -214,7 +214,7 @@ def test_a_failing_build_keeps_earlier_outputs_and_leaves_nothing(tmp_path, monk
     try:
         build(Job(spec, Path(example.stem)), out, Options(draft=True))
     except PerfgenError:
-        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
-    assert list(scratch.iterdir()) == []  # nothing left in TMPDIR
-    assert spec.read_bytes() == data
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before, "[lost]"
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [], "[leftover]"
+    assert list(scratch.iterdir()) == [], "[leftover]"  # nothing left in TMPDIR
+    assert spec.read_bytes() == data, "[lost]"

@@ -29,6 +29,9 @@ from conftest import ROOT, SPECS
 
 from perfgen import office
 from perfgen.build import check
+from perfgen.errors import Position
+from perfgen.layout import find_layout
+from perfgen.spec import json_schema
 from perfgen.cli import main
 
 EXAMPLES = sorted(SPECS.rglob("*.yaml"))
@@ -76,9 +79,9 @@ class Case:
 
 def run(args: list[str]):
     result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output and "内部错误" not in result.output, result.output
-    assert result.exit_code in (0, 1), (result.exit_code, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), ("[traceback]", repr(result.exception))
+    assert "Traceback" not in result.output and "内部错误" not in result.output, ("[traceback]", result.output)
+    assert result.exit_code in (0, 1), ("[exit]", result.exit_code, result.output)
     return result
 
 
@@ -88,22 +91,22 @@ def findings(result) -> list[re.Match]:
 
 def assert_failed_cleanly(case: Case, result, before: dict[str, bytes], about: Path | None = None) -> list[re.Match]:
     """Exit 1, every problem in Chinese with a place (in `about` when given), outputs as they were."""
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 1, ("[exit]", result.output)
     found = findings(result)
-    assert found, result.output
+    assert found, ("[message]", result.output)
     for f in found:
-        assert CJK.search(f["message"]), f[0]
-        assert f["line"] is None or (int(f["line"]) >= 1 and int(f["col"]) >= 1), f[0]
+        assert CJK.search(f["message"]), ("[message]", f[0])
+        assert f["line"] is None or (int(f["line"]) >= 1 and int(f["col"]) >= 1), ("[message]", f[0])
     if about is not None:
-        assert any(Path(f["path"]) == about for f in found), (about, result.output)
-    assert case.snapshot() == before
+        assert any(Path(f["path"]) == about for f in found), ("[message]", about, result.output)
+    assert case.snapshot() == before, "[lost]"
     assert_nothing_left(case)
     return found
 
 
 def assert_nothing_left(case: Case) -> None:
-    assert [p.name for p in case.out.iterdir() if p.name.startswith(".")] == []
-    assert list(case.tmp.iterdir()) == []
+    assert [p.name for p in case.out.iterdir() if p.name.startswith(".")] == [], "[leftover]"
+    assert list(case.tmp.iterdir()) == [], "[leftover]"
 
 
 def _params(families: dict, examples=EXAMPLES):
@@ -189,10 +192,10 @@ def test_a_damaged_or_hostile_template_is_an_r_code_at_the_template(tmp_path, mo
         assert_nothing_left(case)
         return
     found = assert_failed_cleanly(case, result, before)
-    assert all(f["code"].startswith("R") or f["code"] == "L003" for f in found if Path(f["path"]) == template), result.output
-    assert any(Path(f["path"]) == template for f in found), result.output  # the template is named …
+    assert all(f["code"].startswith("R") or f["code"] == "L003" for f in found if Path(f["path"]) == template), ("[message]", result.output)
+    assert any(Path(f["path"]) == template for f in found), ("[message]", result.output)  # the template is named …
     jinja_runtime = [f for f in found if f["code"] == "R004" and "模板运行出错" in f["message"]]
-    assert all("段" in f["message"] or "单元格" in f["message"] or "表" in f["message"] for f in jinja_runtime), result.output  # … and the paragraph
+    assert all("段" in f["message"] or "单元格" in f["message"] or "表" in f["message"] for f in jinja_runtime), ("[message]", result.output)  # … and the paragraph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,9 +262,9 @@ def test_a_failing_libreoffice_is_said_in_chinese_and_leaves_nothing(tmp_path, m
     before = case.earlier_outputs()
     result = run(["build", case.spec, "-o", case.out, "--pdf", "-j", "1"])
     found = assert_failed_cleanly(case, result, before)
-    assert [f["code"] for f in found if f["code"].startswith("W")] == ["W004"], result.output
-    assert "LibreOffice" in result.output and "--draft" in result.output
-    assert list(Path("/tmp").glob(f"OSL_PIPE_*_perfgen-lo-{os.getpid()}.*")) == []
+    assert [f["code"] for f in found if f["code"].startswith("W")] == ["W004"], ("[message]", result.output)
+    assert "LibreOffice" in result.output and "--draft" in result.output, ("[message]", result.output)
+    assert list(Path("/tmp").glob(f"OSL_PIPE_*_perfgen-lo-{os.getpid()}*")) == [], "[leftover]"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,7 +288,8 @@ def full_disk(case: Case, rng: random.Random):
     script.write_text(FULL_DISK.format(limit=limit), encoding="utf-8")
     env = {**os.environ, "TMPDIR": str(case.tmp), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, script, "build", case.spec, "-o", case.out, "--draft"], capture_output=True, text=True, env=env, timeout=120)
-    assert "Traceback" not in done.stderr and done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr and "内部错误" not in done.stderr, ("[traceback]", done.stderr)
+    assert done.returncode in (0, 1), ("[exit]", done.stderr)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -295,7 +299,7 @@ def directory_in_the_way(case: Case, rng: random.Random):
     (case.out / name).mkdir()
     (case.out / name / "别人的文件.txt").write_text("不能丢", encoding="utf-8")
     result = run(["build", case.spec, "-o", case.out, "--draft"])
-    assert (case.out / name / "别人的文件.txt").read_text(encoding="utf-8") == "不能丢"
+    assert (case.out / name / "别人的文件.txt").read_text(encoding="utf-8") == "不能丢", "[lost]"
     return result.exit_code, result.output
 
 
@@ -303,7 +307,7 @@ def output_is_a_file(case: Case, rng: random.Random):
     target = case.root / rng.choice(["out.docx", "输出"])
     target.write_bytes(b"not a directory")
     result = run(["build", case.spec, "-o", target, "--draft"])
-    assert target.read_bytes() == b"not a directory"
+    assert target.read_bytes() == b"not a directory", "[lost]"
     return result.exit_code, result.output
 
 
@@ -334,16 +338,16 @@ def test_outputs_that_cannot_be_written_keep_the_earlier_ones(tmp_path, monkeypa
     before = case.snapshot()
     status, output = fault(case, rng)
     if status == 0:  # the limit fell after the last byte written
-        assert case.snapshot().keys() == before.keys()
+        assert case.snapshot().keys() == before.keys(), "[lost]"
         assert_nothing_left(case)
         return
-    assert status == 1, output
+    assert status == 1, ("[exit]", output)
     said = [m for m in map(FINDING.match, output.splitlines()) if m]
-    assert said and all(CJK.search(m["message"]) for m in said), output
-    assert all(m["code"] in ("W001", "W002") for m in said), output
+    assert said and all(CJK.search(m["message"]) for m in said), ("[message]", output)
+    assert all(m["code"] in ("W001", "W002") for m in said), ("[message]", output)
     after = case.snapshot()
-    assert after == {name: before[name] for name in after}  # nothing new, nothing changed …
-    assert set(before) - set(after) == {p.name for p in case.out.iterdir() if p.is_dir()}  # … only what the test put a directory in place of
+    assert after == {name: before.get(name) for name in after}, "[lost]"  # nothing new, nothing changed …
+    assert set(before) - set(after) == {p.name for p in case.out.iterdir() if p.is_dir()}, "[lost]"  # … only what the test put a directory in place of
     assert_nothing_left(case)
 
 
@@ -388,7 +392,32 @@ def blank_name(text: str, rng: random.Random):
     return "\n".join(lines), i + 1, None
 
 
-DOMAIN_FAMILIES = {"values: year typo": (year_typo, 4), "values: letters among digits": (letters_among_digits, 3), "values: blank name": (blank_name, 5)}
+def _declared_keys(schema) -> set[str]:
+    """Every key a JSON Schema names as a property (the layout's declared labels and aliases)."""
+    if isinstance(schema, dict):
+        return set(schema.get("properties", {})) | {k for v in schema.values() for k in _declared_keys(v)}
+    if isinstance(schema, list):
+        return {k for v in schema for k in _declared_keys(v)}
+    return set()
+
+
+def blank_title(text: str, rng: random.Random):
+    """A heading the spec writes as a key of its own (a section, a 情况说明 sub-heading, a
+    「- 标题: 段落」 item) left blank: no declared label, so only its emptiness can be the mistake."""
+    layout = re.search(r"^版式:\s*(\S+)", text, re.MULTILINE)[1]
+    declared = _declared_keys(json_schema(find_layout(layout, SPECS, Position(""))))
+    key = r"^(\s*(?:- )?)([^\s#\"'][^:#]*)(:(?: .*)?)$"
+    lines = text.split("\n")
+    titles = [i for i, line in enumerate(lines) if (m := re.match(key, line)) and m[2].strip() not in declared and "指标" not in m[2]]
+    if not titles:
+        return text, None, None
+    i = rng.choice(titles)
+    indent, _, rest = re.match(key, lines[i]).groups()
+    lines[i] = indent + rng.choice(['""', "'  '", "null"]) + rest
+    return "\n".join(lines), i + 1, None
+
+
+DOMAIN_FAMILIES = {"values: year typo": (year_typo, 4), "values: letters among digits": (letters_among_digits, 3), "values: blank name": (blank_name, 5), "values: blank title": (blank_title, 3)}
 
 
 @pytest.mark.parametrize(("family", "mutate", "example", "rng"), list(_params(DOMAIN_FAMILIES)))
@@ -401,10 +430,10 @@ def test_a_wrong_value_is_found_at_its_line(tmp_path, monkeypatch, family, mutat
     result = run(["check", case.spec, "--format", "json"])
     said = json.loads(result.stdout)["findings"]
     ours = [f for f in said if Path(f["path"]) == case.spec]
-    assert any(f["line"] == line and (code is None or f["code"] == code) for f in ours), (line, code, said)
+    assert any(f["line"] == line and (code is None or f["code"] == code) for f in ours), ("[message]", line, code, said)
     for f in said:
-        assert CJK.search(f["message"]), f
-    assert case.spec.read_text(encoding="utf-8") == text  # never modified
+        assert CJK.search(f["message"]), ("[message]", f)
+    assert case.spec.read_text(encoding="utf-8") == text, "[lost]"  # never modified
     assert_nothing_left(case)
 
 
