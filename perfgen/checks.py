@@ -131,11 +131,18 @@ def indicator_frameworks(c: Checking) -> Iterator[Finding]:
 
 
 def group_notes(c: Checking) -> Iterator[Finding]:
-    """A 二级 written as its fields only must be one whose rows the layout generates."""
+    """A 二级 written as its fields only must be one whose rows the layout generates; a 二级
+    with no rows at all (`经济效益指标: []`) is a mistake (it would leave a blank label)."""
     for found in c.trees:
         generated = {(g.level1, g.level2) for g in c.computed.layout.indicators.generated if g.into == found.field.label} if found.item is None else set()
         for group in found.value.groups:
-            if group.note is not None and (group.level1, group.level2) not in generated:
+            if group.note is None and not group.indicators and (group.level1, group.level2) not in generated:
+                yield c.error(
+                    (*found.loc, group.level1, group.level2), "I001",
+                    f"「{group.level2}」下没有写指标：请写上「- 指标名称: 指标值」，或删去「{group.level2}:」这一行。",
+                    key=True,
+                )  # fmt: skip
+            elif group.note is not None and (group.level1, group.level2) not in generated:
                 yield c.error(
                     (*found.loc, group.level1, group.level2), "I001",
                     f"「{group.level2}」下没有写指标：请写成「- 指标名称: 指标值」的列表"

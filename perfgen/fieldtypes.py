@@ -726,9 +726,9 @@ class IndicatorsType(FieldType):
 
     @staticmethod
     def _name(name: Any, loc: Loc, problems: Problems, what: str) -> str:
-        if not str(name).strip():
+        if name is None or not str(name).strip():
             problem(problems, loc, f"{what}名称是空的：请写出名称", name, "key_error")
-        return str(name)
+        return "" if name is None else str(name)
 
     def _indicator(self, item: Any, loc: Loc, problems: Problems) -> Any:
         if not isinstance(item, dict) or not item:

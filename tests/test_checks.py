@@ -107,3 +107,19 @@ def test_a_finding_on_an_alias_points_at_the_key_written(tmp_path):
     result = findings(tmp_path, SPEC_2022.replace("    财政资金: 70\n", "    财政拨款: 70.1234567\n"))
     finding = only(result, "M002")
     assert (finding.position.line, finding.position.column) == (9, 11) and "「财政拨款」" in finding.message
+
+
+@pytest.mark.parametrize("empty", ["[]", "", "null"])
+def test_an_empty_level2_group_is_an_error_at_its_key(tmp_path, empty):
+    """An empty 二级 first under its 一级 would leave the 一级 label blank and merge the next group
+    under the wrong 一级: it is refused where it is written."""
+    text = SPEC_2022.replace("      产出指标:\n", f"      产出指标:\n        质量指标: {empty}\n".replace(": \n", ":\n"))
+    finding = only(findings(tmp_path, text), "I001")
+    assert finding.severity is Severity.ERROR and (finding.position.line, finding.position.column) == (14, 9)
+    assert "「质量指标」下没有写指标" in finding.message
+
+
+def test_a_blank_level2_name_is_said(tmp_path):
+    text = SPEC_2022.replace("        数量指标:\n", '        "  ":\n')
+    finding = only(findings(tmp_path, text), "S004")
+    assert "二级指标名称是空的" in finding.message and finding.position.line == 14
