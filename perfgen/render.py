@@ -103,14 +103,31 @@ def _patched(src_xml: str) -> str:
     return patched
 
 
+CELL_PROPERTIES = re.compile(r"<w:tcPr(?: [^>]*)?>.*?</w:tcPr>", re.DOTALL)
+CELL_VMERGE = re.compile(r"<w:vMerge\b[^>]*?/>")
+BEFORE_VMERGE = re.compile(r"^<w:tcPr(?: [^>]*)?>(?:<w:(?:cnfStyle|tcW|gridSpan|hMerge)\b[^>]*/>)*")  # what the schema puts first
+
+
 def _patch(src_xml: str) -> str:
-    return VMERGE.sub(_vmerge, DocxTemplate.patch_xml(None, src_xml))
+    return CELL_PROPERTIES.sub(_vmerge_in_place, VMERGE.sub(_vmerge, DocxTemplate.patch_xml(None, src_xml)))
 
 
 def _vmerge(match: re.Match) -> str:
     cell = match.group(1) + match.group(3)
     cell = re.sub(r"<w:vMerge[^>]*/>", "", cell, count=1)
     return re.sub(r"(<w:tcPr[^>]*>)", r'\1<w:vMerge w:val="{{ %s }}"/>' % match.group(2), cell, count=1)
+
+
+def _vmerge_in_place(match: re.Match) -> str:
+    """A cell's vMerge where the schema wants it (docxtpl's `{% vm %}` and ours put it first or
+    last): after cnfStyle, tcW, gridSpan and hMerge — Word repairs a document otherwise."""
+    properties = match.group(0)
+    found = CELL_VMERGE.search(properties)
+    if found is None:
+        return properties
+    rest = properties[: found.start()] + properties[found.end() :]
+    head = BEFORE_VMERGE.match(rest).end()
+    return rest[:head] + found.group(0) + rest[head:]
 
 
 class _Environment(SandboxedEnvironment):

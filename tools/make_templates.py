@@ -8,6 +8,7 @@ checks the committed templates are up to date.
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,11 +39,38 @@ FIXED_TIME = datetime(2020, 1, 1, tzinfo=timezone.utc)
 # Styles and page set-up shared by every layout (GB/T 9704-2012)
 
 
+# The order ECMA-376 gives the children of these properties (Word repairs a document out of it).
+SCHEMA_ORDER = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+    "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd "
+    "snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+    "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+    "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs em "
+    "lang eastAsianLayout specVanish oMath",
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+    "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark",
+}
+
+
+def _put(parent, xml: str) -> None:
+    """Set the property `xml` in `parent` (pPr, rPr, tblPr, tcPr): it replaces one of the same
+    name and goes where the schema puts it."""
+    child = parse_xml(re.sub(r"^<(w:\w+)", rf'<\1 {nsdecls("w")}', xml, count=1))
+    order = SCHEMA_ORDER[parent.tag.split("}")[1]].split()
+    name = child.tag.split("}")[1]
+    for old in parent.findall(child.tag):
+        parent.remove(old)
+    later = next((c for c in parent if c.tag.split("}")[1] in order and order.index(c.tag.split("}")[1]) > order.index(name)), None)
+    if later is None:
+        parent.append(child)
+    else:
+        later.addprevious(child)
+
+
 def _fonts(rpr, east_asia: str, latin: str = LATIN) -> None:
-    old = rpr.find(qn("w:rFonts"))
-    if old is not None:
-        rpr.remove(old)
-    rpr.insert(0, parse_xml(f'<w:rFonts {nsdecls("w")} w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{east_asia}" w:cs="{latin}"/>'))
+    _put(rpr, f'<w:rFonts w:ascii="{latin}" w:hAnsi="{latin}" w:eastAsia="{east_asia}" w:cs="{latin}"/>')
 
 
 def _style(doc, name: str, *, base: str | None = "Normal", font: str = FANGSONG, size: float = BODY_PT, bold: bool = False,
@@ -61,7 +89,7 @@ def _style(doc, name: str, *, base: str | None = "Normal", font: str = FANGSONG,
     style.font.size = Pt(size)
     style.font.bold = bold
     style.font.italic = False
-    rpr.append(parse_xml(f'<w:color {nsdecls("w")} w:val="000000"/>'))
+    _put(rpr, '<w:color w:val="000000"/>')
     ppr = style.element.get_or_add_pPr()
     for child in list(ppr):
         ppr.remove(child)
@@ -75,9 +103,9 @@ def _style(doc, name: str, *, base: str | None = "Normal", font: str = FANGSONG,
     fmt.alignment = align
     fmt.keep_with_next = keep_next
     fmt.widow_control = True
-    ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:firstLineChars="{indent_chars * 100}" w:firstLine="{int(indent_chars * size * 20)}"/>'))
+    _put(ppr, f'<w:ind w:firstLineChars="{indent_chars * 100}" w:firstLine="{int(indent_chars * size * 20)}"/>')
     if outline is not None:
-        ppr.append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{outline}"/>'))
+        _put(ppr, f'<w:outlineLvl w:val="{outline}"/>')
     return style
 
 
@@ -86,8 +114,8 @@ def _defaults(doc) -> None:
     for child in list(rpr_default):
         rpr_default.remove(child)
     _fonts(rpr_default, FANGSONG)
-    rpr_default.append(parse_xml(f'<w:sz {nsdecls("w")} w:val="{BODY_PT * 2}"/>'))
-    rpr_default.append(parse_xml(f'<w:lang {nsdecls("w")} w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>'))
+    _put(rpr_default, f'<w:sz w:val="{BODY_PT * 2}"/>')
+    _put(rpr_default, '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>')
 
 
 def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本", author: str = "{{ doc.部门 }}"):
@@ -113,11 +141,11 @@ def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本"
     _style(doc, "封面标题", font=XIAOBIAOSONG, size=26, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=44)
     _style(doc, "封面署名", font=KAITI, size=18, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
     _style(doc, "目录标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=30, after=6)
-    tab = f'<w:tabs {nsdecls("w")}><w:tab w:val="right" w:leader="dot" w:pos="{int(TEXT_WIDTH_MM / 25.4 * 1440) - 10}"/></w:tabs>'
+    tab = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{int(TEXT_WIDTH_MM / 25.4 * 1440) - 10}"/></w:tabs>'
     for level in (1, 2, 3):
         style = _style(doc, f"toc {level}", base="Normal", size=12, line_pt=14, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT)
         style.paragraph_format.left_indent = Pt(12 * 2 * (level - 1))
-        style.element.get_or_add_pPr().insert(0, parse_xml(tab))
+        _put(style.element.get_or_add_pPr(), tab)
     _style(doc, "表格标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
     _style(doc, "表格副标题", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
     _style(doc, "表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=None)
@@ -140,7 +168,7 @@ def _page_numbers(doc) -> None:
         p = footer.paragraphs[0]
         p.style = doc.styles["页码"]
         p.alignment = align
-        p._p.get_or_add_pPr().append(parse_xml(f'<w:ind {nsdecls("w")} w:{side}="280"/>'))
+        _put(p._p.get_or_add_pPr(), f'<w:ind w:{side}="280"/>')
         p.add_run("— ")
         _field(p, "PAGE", "1")
         p.add_run(" —")
@@ -185,9 +213,9 @@ def table(doc, widths_mm: list[float], rows: int):
     t.style = doc.styles["Table Grid"]
     t.autofit = False
     tblpr = t._tbl.tblPr
-    tblpr.append(parse_xml(f'<w:tblW {nsdecls("w")} w:w="{int(sum(widths_mm) / 25.4 * 1440)}" w:type="dxa"/>'))
-    tblpr.append(parse_xml(f'<w:jc {nsdecls("w")} w:val="center"/>'))
-    tblpr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
+    _put(tblpr, f'<w:tblW w:w="{int(sum(widths_mm) / 25.4 * 1440)}" w:type="dxa"/>')
+    _put(tblpr, '<w:jc w:val="center"/>')
+    _put(tblpr, '<w:tblLayout w:type="fixed"/>')
     for i, width in enumerate(widths_mm):
         t.columns[i].width = Mm(width)
         for cell in t.columns[i].cells:
@@ -396,9 +424,7 @@ INDICATOR_WIDTHS_2022 = [18, 20, 28, 40, 20, 30]  # 一级 二级 三级 描述 
 
 def no_borders(row) -> None:
     for c in row.cells:
-        c._tc.get_or_add_tcPr().append(parse_xml(
-            f'<w:tcBorders {nsdecls("w")}><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:right w:val="nil"/></w:tcBorders>'
-        ))  # fmt: skip
+        _put(c._tc.get_or_add_tcPr(), '<w:tcBorders><w:top w:val="nil"/><w:left w:val="nil"/><w:bottom w:val="single" w:sz="4" w:space="0" w:color="auto"/><w:right w:val="nil"/></w:tcBorders>')
 
 
 def hebei_2022_project(doc) -> None:
