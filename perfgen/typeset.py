@@ -1,5 +1,5 @@
-"""A safeguard on a rendered document that no template can express, because it depends on how much
-text the spec put where.
+"""Safeguards on a rendered document that no template can express, because they depend on what
+text the spec put where: tall rows, and punctuation that needs the East Asian font.
 
 Templates keep every table row on one page (`w:cantSplit`): an indicator row broken across a page
 is hard to read. But Word cuts off a row kept whole that is taller than the page (python-docx
@@ -32,6 +32,19 @@ CANT_SPLIT = f"{qn('w:trPr')}/{qn('w:cantSplit')}"
 CELL_WIDTH = f"{qn('w:tcPr')}/{qn('w:tcW')}"
 PARAGRAPH_STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
 W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
+W_R, W_HINT = qn("w:r"), qn("w:hint")
+AMBIGUOUS = frozenset("“”‘’—…·")  # punctuation whose width Unicode leaves to the font
+
+
+def mark_east_asian_punctuation(docx: DocxDocument) -> None:
+    """Give each run holding “ ” ‘ ’ — … · the East Asian font hint: Unicode leaves these to the
+    font, and without the hint Word sets them in the Latin font (narrow Times New Roman quotes, a
+    short dash) where a Chinese document has them full width."""
+    for t in docx.element.body.iter(W_T):
+        if t.text and not AMBIGUOUS.isdisjoint(t.text):
+            r = t.getparent()
+            if r.tag == W_R:
+                r.get_or_add_rPr().get_or_add_rFonts().set(W_HINT, "eastAsia")
 
 
 def let_tall_rows_split(docx: DocxDocument) -> None:

@@ -267,8 +267,63 @@ def loop_row(t, r: int, text: str) -> None:
 
 def save(doc, path: Path) -> None:
     _prune(doc)
+    _hygiene(doc)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(docx_bytes(doc, FIXED_TIME))
+
+
+# The fonts the styles use, as Word writes them in the font table (GB2312 character set), with the
+# names Windows knows the same designs by.
+FONT_TABLE = ((SONGTI, "SimSun"), (HEITI, "SimHei"), (FANGSONG, "仿宋"), (KAITI, "楷体"), (XIAOBIAOSONG, ""))
+JAPANESE_FONTS = ("ＭＳ 明朝", "ＭＳ ゴシック")  # what python-docx's default template brings
+
+
+def _hygiene(doc) -> None:
+    """What python-docx's default template (Word 2010 for Mac, Japanese fonts) leaves, made a
+    Chinese Word 2013+ document: compatibility mode 15, East Asian language zh-CN, the theme's East
+    Asian font 宋体 and no Japanese script fonts, the font table with the styles' Chinese fonts,
+    the 目录 styles Word's own (so F9 keeps their format), and an app.xml that claims nothing."""
+    settings = doc.settings.element
+    for setting in settings.iter(qn("w:compatSetting")):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")
+    for lang in settings.iter(qn("w:themeFontLang")):
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    for style in doc.styles.element.iter(qn("w:style")):
+        name = style.find(qn("w:name"))
+        if name is not None and re.fullmatch(r"toc \d", name.get(qn("w:val"), "")):
+            style.attrib.pop(qn("w:customStyle"), None)
+            _put_style(style, "uiPriority", '<w:uiPriority w:val="39"/>')
+            _put_style(style, "unhideWhenUsed", "<w:unhideWhenUsed/>")
+    for part in doc.part.package.iter_parts():
+        name = str(part.partname)
+        if name.startswith("/word/theme/"):
+            xml = part.blob.decode("utf-8")
+            xml = re.sub(r'<a:font script="Jpan" typeface="[^"]*"/>', "", xml).replace('<a:ea typeface=""/>', f'<a:ea typeface="{SONGTI}"/>')
+            part._blob = xml.encode("utf-8")
+        elif name == "/word/fontTable.xml":
+            xml = part.blob.decode("utf-8")
+            for font in JAPANESE_FONTS:
+                xml = re.sub(rf'<w:font w:name="{font}">.*?</w:font>', "", xml, flags=re.DOTALL)
+            ours = "".join(
+                f'<w:font w:name="{font}">{f"<w:altName w:val={chr(34)}{alt}{chr(34)}/>" if alt else ""}<w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>'
+                for font, alt in FONT_TABLE
+            )
+            part._blob = xml.replace("</w:fonts>", f"{ours}</w:fonts>").encode("utf-8")
+        elif name == "/docProps/app.xml":
+            xml = re.sub(r"<AppVersion>[^<]*</AppVersion>", "", part.blob.decode("utf-8"))
+            part._blob = re.sub(r"<Application>[^<]*</Application>", "<Application>perfgen</Application>", xml).encode("utf-8")
+
+
+STYLE_ORDER = "name aliases basedOn next link autoRedefine hidden uiPriority semiHidden unhideWhenUsed qFormat locked".split()
+
+
+def _put_style(style, name: str, xml: str) -> None:
+    """A style's `name` element (uiPriority, unhideWhenUsed …) where the schema puts it."""
+    if style.find(qn(f"w:{name}")) is None:
+        before = {qn(f"w:{n}") for n in STYLE_ORDER[: STYLE_ORDER.index(name)]}
+        anchor = [c for c in style if c.tag in before][-1]
+        anchor.addnext(parse_xml(re.sub(r"^<(w:\w+)", rf'<\1 {nsdecls("w")}', xml, count=1)))
 
 
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
