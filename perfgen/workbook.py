@@ -16,6 +16,10 @@ import xlsxwriter
 from .tables import Table
 
 HEADER_ROW = 2  # title, department line, then the header
+A4 = 9  # Excel's paper size code
+PORTRAIT_WIDTH = 95  # column-width units (about one digit each) across A4 portrait inside the margins
+LINE_POINTS = 13.5  # one line of 10 pt 宋体
+MAX_LINES = 30  # a row is not made taller than this (Excel's row height ends at 409 pt)
 
 
 def workbook_bytes(tables: list[Table], department: str, year: int, when: datetime) -> bytes:
@@ -74,11 +78,15 @@ def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> N
         sheet.set_column(c, c, column.width)
         sheet.write(HEADER_ROW, c, column.title, styles.header)
     sheet.freeze_panes(HEADER_ROW + 1, 0)
+    _print_setup(sheet, table)
     places = table.money_places
     top = bool(table.total) and table.total_top  # the 合计 row right under the header
     first = HEADER_ROW + 1 + top
     merged = _merged_runs(table)
+    widths = [column.width for column in table.columns]
+    _fit_height(sheet, HEADER_ROW, [column.title for column in table.columns], widths)
     for r, row in enumerate(table.rows):
+        _fit_height(sheet, first + r, ["" if (r, c) in merged.covered or (r, c) in merged.starts else cell.text for c, cell in enumerate(row)], widths)
         for c in range(len(row)):
             if (r, c) in merged.covered:
                 continue
@@ -101,6 +109,34 @@ def _sheet(book, styles: _Styles, table: Table, department: str, year: int) -> N
                     _write(sheet, row, c, cell.number, fmt)
             else:
                 sheet.write(row, c, cell.text, styles.total_text)
+
+
+def _print_setup(sheet, table: Table) -> None:
+    """On A4, as wide as the page (landscape when the columns need it), the header row on every
+    page, page numbers in the footer."""
+    sheet.set_paper(A4)
+    if sum(column.width for column in table.columns) > PORTRAIT_WIDTH:
+        sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)  # one page wide, as many long as it takes
+    sheet.repeat_rows(HEADER_ROW)
+    sheet.center_horizontally()
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _fit_height(sheet, row: int, texts: list[str], widths: list[int]) -> None:
+    """A row tall enough for its wrapped text (a viewer that does not measure text itself shows
+    overlapping lines otherwise); a Chinese character takes two width units, other characters one."""
+    lines = 1
+    for text, width in zip(texts, widths, strict=True):
+        if text:
+            lines = max(lines, sum(max(1, -(-_units(part) // max(width - 1, 1))) for part in str(text).split("\n")))
+    if lines > 1:
+        sheet.set_row(row, min(lines, MAX_LINES) * LINE_POINTS)
+
+
+def _units(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def _places(column, places: int) -> int:

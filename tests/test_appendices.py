@@ -122,6 +122,32 @@ def test_workbook_layout(outputs):
     assert all(ws.column_dimensions[c].width >= 6 for c in "ABC")
 
 
+def test_workbook_prints_on_a4_as_wide_as_the_page_with_its_header_on_every_page(outputs):
+    for n in (1, 2):
+        ws = sheet(outputs, n, data_only=False)
+        assert ws.page_setup.paperSize == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToHeight == 0  # one page wide, as many pages long as it takes
+        assert ws.print_title_rows == "$3:$3" and "&P" in ws.oddFooter.center.text
+        wide = sum(ws.column_dimensions[c].width or 0 for c in "ABCDEFGHIJKLMNOP") > 95
+        assert (ws.page_setup.orientation == "landscape") == wide
+
+
+def test_workbook_rows_are_tall_enough_for_their_wrapped_text(outputs):
+    ws = sheet(outputs, 2, data_only=False)
+    widths = {c: ws.column_dimensions[c].width for c in "ABCDEFGHIJKLMNOP"}
+    merged = {cell for r in ws.merged_cells.ranges for row in ws.iter_rows(min_row=r.min_row, max_row=r.max_row, min_col=r.min_col, max_col=r.max_col) for cell in row}
+    checked = 0
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, str) and cell not in merged and not cell.value.startswith("="):
+                units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in cell.value)
+                if units > widths[cell.column_letter]:  # needs at least two lines
+                    height = ws.row_dimensions[cell.row].height
+                    assert height is not None and height >= 2 * 13.5, (cell.coordinate, cell.value, height)
+                    checked += 1
+    assert checked
+
+
 def test_split_writes_each_project_table_alone(tmp_path):
     from perfgen.build import Options
 
