@@ -18,6 +18,7 @@ from .config import read_config, year_problems
 from .levels import apply_levels, profile, read_overrides
 from .load import load_source
 from .office import INSTALL_HINT, Office, OfficeError, scratch_prefix
+from .pagination import Marks, mark_rows, restart_on_new_pages, unmark
 from .office import available as office_available
 from .present import present
 from .render import render
@@ -28,6 +29,7 @@ from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_all
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+RELAYOUTS = 1  # layouts after the first, when labels are repeated on the pages a merged cell reaches
 
 
 @dataclass(frozen=True)
@@ -199,12 +201,22 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
     docx = render(stage.template_path, context)
     entries = fill_toc(docx)
     outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
-    if office is not None and not options.draft and (entries or options.pdf):
+    marks = mark_rows(docx) if office is not None and not options.draft and stage.labels_on_every_page else Marks([])
+    if office is not None and not options.draft and (entries or options.pdf or marks.tables):
         with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as tmp:
             laid_out, pdf = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
-            laid_out.write_bytes(docx_bytes(docx, when))
             headings = [(e.bookmark, e.text) for e in entries]
-            pages = _office(office.lay_out, target, laid_out, headings, pdf if options.pdf else None)
+
+            def lay_out() -> dict[str, int]:
+                laid_out.write_bytes(docx_bytes(docx, when))
+                return _office(office.lay_out, target, laid_out, headings, pdf if options.pdf else None, marks.names())
+
+            pages = lay_out()
+            for _ in range(RELAYOUTS):  # merged labels restarted on new pages; their text can move the next break
+                if not restart_on_new_pages(marks, pages):
+                    break
+                pages = lay_out()
+            unmark(marks)
             fill_toc(docx, pages)
             if options.pdf:
                 outputs[target.with_suffix(".pdf")] = pdf.read_bytes()

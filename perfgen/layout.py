@@ -231,6 +231,7 @@ class Layout:
     base: Layout | None = field(default=None, compare=False)  # the layout this one extends
     output: str = ""  # what its documents' names add to the spec's (…-自评.docx); "" for the first
     evaluation: Evaluation | None = None
+    labels_on_every_page: bool = False  # merged label cells restart on each page they reach (LibreOffice layout)
     raw: Any = field(default=None, compare=False, repr=False)  # layout.yaml's data, the base's merged in
     source: Any = field(default=None, compare=False, repr=False)
 
@@ -287,6 +288,7 @@ class Description(Record):
     extends: str | None = key("extends", default=None, description="the layout this form adds to (its targets)")
     output: str = key("output", default="", description="added to the document's name, e.g. 自评")
     evaluation: dict[str, Any] | None = key("evaluation", default=None)
+    labels_on_every_page: bool = key("labels_on_every_page", default=False, description="repeat merged labels (一级, 二级 …) on each page a table reaches")
 
 
 # What a layout that extends another inherits (merged key by key) — the rest is its own.
@@ -576,6 +578,7 @@ class _Reader:
         return Layout(
             directory, d.name, d.description, d.template, d.framework, self.money, d.rules, root, indicators,
             tables, appendices, workbook, split, Path(self.source.path), output=d.output.strip(), evaluation=evaluation,
+            labels_on_every_page=d.labels_on_every_page,
         )  # fmt: skip
 
     # -- fields

@@ -4,8 +4,8 @@ It is a separate program because `uno` belongs to the system Python, not to perf
 environment. It starts one headless soffice with a private profile, then answers JSON requests,
 one per line on stdin, with one JSON line on stdout:
 
-    {"op": "layout", "docx": PATH, "headings": [[BOOKMARK, TEXT], …], "pdf": PATH or null}
-        → {"ok": true, "pages": {NAME: PAGE}}   (and the PDF written, when asked for)
+    {"op": "layout", "docx": PATH, "headings": [[BOOKMARK, TEXT], …], "pdf": PATH or null, "marks": [BOOKMARK, …]}
+        → {"ok": true, "pages": {NAME: PAGE}}   (headings and marks; the PDF written, when asked for)
 
 If soffice dies it is restarted and the request retried once. End of stdin (perfgen finished or
 died) shuts soffice down. Imports nothing from perfgen.
@@ -185,11 +185,12 @@ class Office:
             raise RuntimeError(f"LibreOffice could not open {path}")
         return doc
 
-    def layout(self, docx: str, headings: list[list[str]], pdf: str | None) -> dict[str, int]:
+    def layout(self, docx: str, headings: list[list[str]], pdf: str | None, marks: list[str] = ()) -> dict[str, int]:
         """The page of each heading ([bookmark, text] pairs); with `pdf`, also export the document
         there. The 目录 (imported as a LibreOffice index) is updated, so the PDF shows page numbers
         and, when its entries are exactly the headings asked for, its numbers are the answer;
-        otherwise each heading's bookmark is looked up on the laid-out pages."""
+        otherwise each heading's bookmark is looked up on the laid-out pages. The page of each
+        bookmark in `marks` (table rows) is looked up too."""
         doc = self._load(docx)
         try:
             indexes = doc.getDocumentIndexes()
@@ -203,6 +204,7 @@ class Office:
                 result = {name: int(page) for (name, _), (_, page) in zip(headings, listed, strict=True)}
             else:
                 result = self._bookmark_pages(doc, [name for name, _ in headings])
+            result.update(self._bookmark_pages(doc, list(marks)))
             if pdf:
                 doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
             return result
@@ -221,7 +223,7 @@ class Office:
 
     def handle(self, request: dict) -> dict:
         if request["op"] == "layout":
-            return {"ok": True, "pages": self.layout(request["docx"], request["headings"], request.get("pdf"))}
+            return {"ok": True, "pages": self.layout(request["docx"], request["headings"], request.get("pdf"), request.get("marks", []))}
         return {"ok": False, "error": f"unknown op {request['op']!r}"}
 
 

@@ -1,0 +1,152 @@
+"""Labels on every page: a merged label cell (一级, 二级, 年度总体目标 …) that a page break cuts
+shows its text only on the page where the merge starts; the official forms repeat it on each page.
+
+Only LibreOffice's layout knows where pages break. So before a document is laid out, the rows of
+every table with merged cells get a bookmark (`mark_rows`); LibreOffice answers each one's page;
+`restart_on_new_pages` then restarts each merge at the first row of every page it reaches, with the
+label's text, and the document is laid out again (the labels can make rows taller). The bookmarks
+are removed before the document is saved (`unmark`).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from docx.document import Document as DocxDocument
+from docx.oxml.ns import qn
+from lxml import etree
+
+from .toc import _max_bookmark_id
+
+W_TBL, W_TR, W_TC, W_P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
+W_VMERGE, W_VAL, W_NAME, W_ID = qn("w:vMerge"), qn("w:val"), qn("w:name"), qn("w:id")
+W_BOOKMARK_START, W_BOOKMARK_END = qn("w:bookmarkStart"), qn("w:bookmarkEnd")
+MARK = "_PgRow"  # the rows' bookmarks: _PgRow<table>_<row>
+
+
+@dataclass
+class _Table:
+    rows: list  # w:tr elements, in order
+    marks: list[str]  # each row's bookmark
+    cells: list[list]  # each row's w:tc elements
+    merged: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, cell) of a continuation → row where its merge starts
+    restarted: set[tuple[int, int]] = field(default_factory=set)  # continuations made to restart
+
+
+@dataclass
+class Marks:
+    tables: list[_Table]
+
+    def names(self) -> list[str]:
+        return [name for table in self.tables for name in table.marks]
+
+
+def mark_rows(docx: DocxDocument) -> Marks:
+    """Bookmark each row of each table that has vertically merged cells (in a cell that is not a
+    continuation, which LibreOffice does not lay out)."""
+    body = docx.element.body
+    next_id = max(_max_bookmark_id(body), 900_000) + 1
+    tables = []
+    for t, tbl in enumerate(body.iter(W_TBL)):
+        rows = [tr for tr in tbl if tr.tag == W_TR]
+        cells = [[tc for tc in tr if tc.tag == W_TC] for tr in rows]
+        merged, starts = {}, {}
+        for r, row in enumerate(cells):
+            for c, tc in enumerate(row):
+                state = _merge(tc)
+                if state == "restart":
+                    starts[c] = r
+                elif state == "continue" and c in starts:
+                    merged[(r, c)] = starts[c]
+                else:
+                    starts.pop(c, None)
+        if not merged:
+            continue
+        table = _Table(rows, [], cells, merged)
+        for r, row in enumerate(cells):
+            host = next((tc for c, tc in enumerate(row) if (r, c) not in merged), None)
+            paragraph = host.find(W_P) if host is not None else None
+            name = f"{MARK}{t}_{r}"
+            if paragraph is not None:
+                _bookmark(paragraph, name, next_id)
+                next_id += 1
+            table.marks.append(name)
+        tables.append(table)
+    return Marks(tables)
+
+
+def restart_on_new_pages(marks: Marks, pages: dict[str, int]) -> bool:
+    """Restart every merge at the first row of each page it crosses (and undo an earlier restart
+    that is no longer at a page's top); whether anything changed."""
+    changed = False
+    for table in marks.tables:
+        page = [pages.get(name) for name in table.marks]
+        for (r, c), start in sorted(table.merged.items()):
+            wanted = r > 0 and page[r] is not None and page[r - 1] is not None and page[r] > page[r - 1]
+            if wanted == ((r, c) in table.restarted):
+                continue
+            tc = table.cells[r][c]
+            if wanted:
+                _set_merge(tc, "restart")
+                _copy_content(table.cells[start][c], tc)
+                table.restarted.add((r, c))
+            else:
+                _set_merge(tc, "continue")
+                _copy_content(None, tc)
+                table.restarted.discard((r, c))
+            changed = True
+    return changed
+
+
+def unmark(marks: Marks) -> None:
+    names = set(marks.names())
+    for table in marks.tables:
+        for tr in table.rows:
+            ids = {b.get(W_ID) for b in tr.iter(W_BOOKMARK_START) if b.get(W_NAME) in names}
+            for b in [*tr.iter(W_BOOKMARK_START), *tr.iter(W_BOOKMARK_END)]:
+                if b.get(W_ID) in ids:
+                    b.getparent().remove(b)
+
+
+def _merge(tc) -> str:
+    vmerge = tc.find(f"{qn('w:tcPr')}/{W_VMERGE}")
+    if vmerge is None:
+        return ""
+    return vmerge.get(W_VAL) or "continue"  # <w:vMerge/> continues
+
+
+def _set_merge(tc, state: str) -> None:
+    tc.find(f"{qn('w:tcPr')}/{W_VMERGE}").set(W_VAL, state)
+
+
+def _copy_content(source, tc) -> None:
+    """`tc`'s paragraphs replaced by copies of `source`'s (bookmarks left out), or by one empty
+    paragraph in the style of its first."""
+    old = [p for p in tc if p.tag == W_P]
+    if source is None:
+        keep = copy.deepcopy(old[0])
+        for child in [c for c in keep if c.tag != qn("w:pPr")]:
+            keep.remove(child)
+        new = [keep]
+    else:
+        new = [copy.deepcopy(p) for p in source if p.tag == W_P]
+        for p in new:
+            for b in [*p.iter(W_BOOKMARK_START), *p.iter(W_BOOKMARK_END)]:
+                b.getparent().remove(b)
+    anchor = old[0]
+    for p in new:
+        anchor.addprevious(p)
+    for p in old:
+        tc.remove(p)
+
+
+def _bookmark(p, name: str, bookmark_id: int) -> None:
+    start = etree.Element(W_BOOKMARK_START, {W_ID: str(bookmark_id), W_NAME: name})
+    end = etree.Element(W_BOOKMARK_END, {W_ID: str(bookmark_id)})
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    start.addnext(end)

@@ -1,0 +1,65 @@
+"""Labels on every page: a merged label cell that a page break cuts restarts on the new page with
+its text (pages come from LibreOffice; here they are given, and one test asks LibreOffice)."""
+
+from pathlib import Path
+
+import pytest
+from conftest import SPECS
+from docx import Document
+from docx.oxml.ns import qn
+
+from perfgen.build import Job, Options, build
+from perfgen.office import available as office_available
+from perfgen.pagination import mark_rows, restart_on_new_pages, unmark
+
+HENAN = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"  # the 河南 indicator table runs over 7 pages
+
+
+def rendered(tmp_path):
+    return Document(build(Job(HENAN, Path("h")), tmp_path, Options(draft=True)).outputs[0])
+
+
+def merge_of(tc) -> str:
+    vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+    return "" if vmerge is None else vmerge.get(qn("w:val")) or "continue"
+
+
+def text_of(tc) -> str:
+    return "".join(t.text or "" for t in tc.iter(qn("w:t")))
+
+
+def test_a_merge_cut_by_a_page_break_restarts_with_its_label(tmp_path):
+    doc = rendered(tmp_path)
+    marks = mark_rows(doc)
+    table = max(marks.tables, key=lambda t: len(t.merged))
+    (r, c), start = max(table.merged.items(), key=lambda item: item[0][0] - item[1])  # the longest merge's last row
+    break_at = (start + r + 1) // 2  # a page break inside it
+    pages = {name: 1 if i < break_at else 2 for i, name in enumerate(table.marks)}
+    assert restart_on_new_pages(marks, pages)
+    tc = table.cells[break_at][c]
+    assert merge_of(tc) == "restart" and text_of(tc) == text_of(table.cells[start][c]) != ""
+    assert not restart_on_new_pages(marks, pages)  # nothing more to do for the same pages
+    pages = {name: 1 for name in table.marks}  # the page break moved away: the restart is undone
+    assert restart_on_new_pages(marks, pages)
+    assert merge_of(tc) == "continue" and text_of(tc) == ""
+    unmark(marks)
+    assert not [b for b in doc.element.body.iter(qn("w:bookmarkStart")) if b.get(qn("w:name")).startswith("_PgRow")]
+
+
+@pytest.mark.skipif(not office_available(), reason="LibreOffice is not installed (make system-deps)")
+def test_every_page_of_the_henan_indicator_table_shows_its_level1_label(tmp_path):
+    import subprocess
+
+    from perfgen.office import Office
+
+    with Office() as office:
+        out = build(Job(HENAN, Path("h")), tmp_path, Options(pdf=True), office).outputs
+    pdf = next(p for p in out if p.suffix == ".pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    from perfgen.build import check
+
+    level1 = check(HENAN).computed.framework.level1_names()  # 产出指标 … or 河南's 履职效能 …
+    table_pages = [i for i, page in enumerate(pages, 1) if "三级指标" in page]
+    assert len(table_pages) >= 5
+    for number in table_pages:  # each page of the table, not only the one where the merge starts
+        assert any(label in "".join(pages[number - 1].split()) for label in level1), (number, pages[number - 1][:400])
