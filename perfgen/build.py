@@ -29,7 +29,6 @@ from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_all
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-RELAYOUTS = 1  # layouts after the first, when labels are repeated on the pages a merged cell reaches
 
 
 @dataclass(frozen=True)
@@ -207,15 +206,13 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
             laid_out, pdf = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
             headings = [(e.bookmark, e.text) for e in entries]
 
-            def lay_out() -> dict[str, int]:
+            def lay_out(runs: list[list[str]]) -> dict[str, int]:
                 laid_out.write_bytes(docx_bytes(docx, when))
-                return _office(office.lay_out, target, laid_out, headings, pdf if options.pdf else None, marks.names())
+                return _office(office.lay_out, target, laid_out, headings, pdf if options.pdf else None, runs)
 
-            pages = lay_out()
-            for _ in range(RELAYOUTS):  # merged labels restarted on new pages; their text can move the next break
-                if not restart_on_new_pages(marks, pages):
-                    break
-                pages = lay_out()
+            pages = lay_out(marks.runs())
+            if restart_on_new_pages(marks, pages):  # merged labels restarted on new pages: the 目录 and PDF again
+                pages = lay_out([])
             unmark(marks)
             fill_toc(docx, pages)
             if options.pdf:

@@ -146,11 +146,11 @@ class Office:
         self._process.wait()
         return None
 
-    def lay_out(self, docx: Path, headings: list[tuple[str, str]], pdf: Path | None = None, marks: list[str] = ()) -> dict[str, int]:
-        """The page of each heading, given as (bookmark, text), and of each bookmark in `marks`;
-        with `pdf`, the document is also exported there in the same pass, its 目录 showing the
-        page numbers."""
-        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "pdf": str(pdf) if pdf else None, "marks": list(marks)}
+    def lay_out(self, docx: Path, headings: list[tuple[str, str]], pdf: Path | None = None, runs: list[list[str]] = ()) -> dict[str, int]:
+        """The page of each heading, given as (bookmark, text), and of each bookmark of `runs`
+        (bookmarks in document order, e.g. a table's rows); with `pdf`, the document is also
+        exported there in the same pass, its 目录 showing the page numbers."""
+        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "pdf": str(pdf) if pdf else None, "runs": [list(r) for r in runs]}
         size = docx.stat().st_size if docx.is_file() else 0
         pages = self._ask(request, REQUEST_TIMEOUT + SECONDS_PER_MB * size / 1_000_000).get("pages")
         if not isinstance(pages, dict) or not all(isinstance(k, str) and type(v) is int and v > 0 for k, v in pages.items()):

@@ -41,6 +41,10 @@ class Marks:
     def names(self) -> list[str]:
         return [name for table in self.tables for name in table.marks]
 
+    def runs(self) -> list[list[str]]:
+        """Each table's rows' bookmarks, in document order (what `Office.lay_out` asks pages of)."""
+        return [table.marks for table in self.tables]
+
 
 def mark_rows(docx: DocxDocument) -> Marks:
     """Bookmark each row of each table that has vertically merged cells (in a cell that is not a
