@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
-from lxml import etree
 
-from .toc import _max_bookmark_id
+from .toc import bookmark, max_bookmark_id
 
 W_TBL, W_TR, W_TC, W_P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
 W_VMERGE, W_VAL, W_NAME, W_ID = qn("w:vMerge"), qn("w:val"), qn("w:name"), qn("w:id")
@@ -50,7 +49,7 @@ def mark_rows(docx: DocxDocument) -> Marks:
     """Bookmark each row of each table that has vertically merged cells (in a cell that is not a
     continuation, which LibreOffice does not lay out)."""
     body = docx.element.body
-    next_id = max(_max_bookmark_id(body), 900_000) + 1
+    next_id = max(max_bookmark_id(body), 900_000) + 1
     tables = []
     for t, tbl in enumerate(body.iter(W_TBL)):
         rows = [tr for tr in tbl if tr.tag == W_TR]
@@ -73,7 +72,7 @@ def mark_rows(docx: DocxDocument) -> Marks:
             paragraph = host.find(W_P) if host is not None else None
             name = f"{MARK}{t}_{r}"
             if paragraph is not None:
-                _bookmark(paragraph, name, next_id)
+                bookmark(paragraph, name, next_id)
                 next_id += 1
             table.marks.append(name)
         tables.append(table)
@@ -144,13 +143,3 @@ def _copy_content(source, tc) -> None:
     for p in old:
         tc.remove(p)
 
-
-def _bookmark(p, name: str, bookmark_id: int) -> None:
-    start = etree.Element(W_BOOKMARK_START, {W_ID: str(bookmark_id), W_NAME: name})
-    end = etree.Element(W_BOOKMARK_END, {W_ID: str(bookmark_id)})
-    ppr = p.find(qn("w:pPr"))
-    if ppr is not None:
-        ppr.addnext(start)
-    else:
-        p.insert(0, start)
-    start.addnext(end)

@@ -50,7 +50,7 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[Toc
     outline = _outline_levels(doc)
     region = _paragraphs_between(body, first_p, last_p)
     entries = []
-    next_id = _max_bookmark_id(body) + 1
+    next_id = max_bookmark_id(body) + 1
     for p in body.iter(qn("w:p")):
         if p in region:
             continue
@@ -60,7 +60,7 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[Toc
             continue
         name = f"_Toc{len(entries) + 1:06d}"
         if not any(b.get(qn("w:name")) == name for b in p.iter(qn("w:bookmarkStart"))):
-            _bookmark(p, name, next_id)
+            bookmark(p, name, next_id)
             next_id += 1
         entries.append(TocEntry(level, text, name))
     styles = _toc_styles(doc)
@@ -150,12 +150,13 @@ def _paragraphs_between(body, first, last) -> list:
     return result
 
 
-def _max_bookmark_id(body) -> int:
+def max_bookmark_id(body) -> int:
     ids = [int(b.get(qn("w:id"))) for b in body.iter(qn("w:bookmarkStart")) if (b.get(qn("w:id")) or "").isdigit()]
     return max(ids, default=0)
 
 
-def _bookmark(p, name: str, bookmark_id: int) -> None:
+def bookmark(p, name: str, bookmark_id: int) -> None:
+    """A bookmark around paragraph `p`'s content (after its properties)."""
     start = etree.SubElement(p, qn("w:bookmarkStart"), {qn("w:id"): str(bookmark_id), qn("w:name"): name})
     end = etree.SubElement(p, qn("w:bookmarkEnd"), {qn("w:id"): str(bookmark_id)})
     ppr = p.find(qn("w:pPr"))
