@@ -102,11 +102,12 @@ class FieldType:
         return None
 
 
-def _title(key: Any, loc: Loc, problems: Problems) -> Any:
-    """A heading written as a mapping key (a section's, a sub-section's): never blank."""
+def _title(key: Any, loc: Loc, problems: Problems, what: str = "标题") -> Any:
+    """A heading written as a mapping key (a section's, a sub-section's, an indicator level's):
+    never blank."""
     title = "" if key is None else str(key).strip()
     if not title:
-        return problem(problems, (*loc, key), "标题是空的：请在冒号前写上标题，或删去这一项", key, "key_error")
+        return problem(problems, (*loc, key), f"{what}是空的：请在冒号前写上{what}，或删去这一项", key, "key_error")
     return title
 
 
@@ -701,7 +702,8 @@ class IndicatorsType(FieldType):
         before = len(problems)
         level1s, groups = [], []
         for level1, level2s in value.items():
-            level1s.append(self._name(level1, (*loc, level1), problems, "一级指标"))
+            _title(level1, loc, problems, "一级指标名称")
+            level1s.append(str(level1))
             if level2s is None:
                 continue
             if not isinstance(level2s, dict):
@@ -709,7 +711,7 @@ class IndicatorsType(FieldType):
                 continue
             for level2, items in level2s.items():
                 here = (*loc, level1, level2)
-                self._name(level2, here, problems, "二级指标")
+                _title(level2, (*loc, level1), problems, "二级指标名称")
                 if isinstance(items, dict):  # a generated group: its fields only
                     groups.append(Group(str(level1), str(level2), (), self.indicator.convert(items, here, problems)))
                     continue
@@ -723,12 +725,6 @@ class IndicatorsType(FieldType):
         if failed(problems, before) or any(INVALID in g.indicators or g.note is INVALID for g in groups):
             return INVALID
         return Tree(tuple(level1s), tuple(groups))
-
-    @staticmethod
-    def _name(name: Any, loc: Loc, problems: Problems, what: str) -> str:
-        if name is None or not str(name).strip():
-            problem(problems, loc, f"{what}名称是空的：请写出名称", name, "key_error")
-        return "" if name is None else str(name)
 
     def _indicator(self, item: Any, loc: Loc, problems: Problems) -> Any:
         if not isinstance(item, dict) or not item:
