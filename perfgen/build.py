@@ -10,6 +10,8 @@ from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from docx.document import Document as DocxDocument
+
 from .checks import run_checks
 from .derive import Computed, compute
 from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
@@ -29,6 +31,7 @@ from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_all
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+LABEL_PASSES = 3  # LibreOffice layouts at most, after the first, for labels restarted on new pages
 
 
 @dataclass(frozen=True)
@@ -198,56 +201,71 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
     """The main document of `stage` (laid out for its 目录 and PDF), its 附表, workbook and split."""
     context = {"doc": document, "tables": Tables(checked.computed, stage)}
     docx = render(stage.template_path, context)
+    outputs = _laid_out(docx, target, stage, when, options, office, pdf=options.pdf)
+    outputs.update(_appendices(checked, stage, document, target, when, options, office))
+    if options.split:
+        outputs.update(_split(stage, context, target, when, options, office))
+    return outputs
+
+
+def _laid_out(docx: DocxDocument, target: Path, stage: Layout, when, options: Options, office: Office | None, pdf: bool = False) -> dict[Path, bytes]:
+    """`target` (and its PDF when asked): laid out by LibreOffice, when it is there and not
+    `--draft`, for the page numbers of its 目录 and for merged labels restarted on every page they
+    reach (laid out again while that moves rows, at most LABEL_PASSES times); else as rendered,
+    its 目录 marked for updating."""
     entries = fill_toc(docx)
     outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
     marks = mark_rows(docx) if office is not None and not options.draft and stage.labels_on_every_page else Marks([])
-    if office is not None and not options.draft and (entries or options.pdf or marks.tables):
+    if office is not None and not options.draft and (entries or pdf or marks.tables):
         with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as tmp:
-            laid_out, pdf = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
+            laid_out, pdf_path = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
             headings = [(e.bookmark, e.text) for e in entries]
 
             def lay_out(runs: list[list[str]]) -> dict[str, int]:
                 laid_out.write_bytes(docx_bytes(docx, when))
-                return _office(office.lay_out, target, laid_out, headings, pdf if options.pdf else None, runs)
+                return _office(office.lay_out, target, laid_out, headings, pdf_path if pdf else None, runs)
 
             pages = lay_out(marks.runs())
-            if restart_on_new_pages(marks, pages):  # merged labels restarted on new pages: the 目录 and PDF again
-                pages = lay_out([])
+            for passes in range(1, LABEL_PASSES + 1):  # a restarted label can make its row taller and move the rows after it
+                if not restart_on_new_pages(marks, pages):
+                    break
+                if passes < LABEL_PASSES:
+                    pages = lay_out(marks.runs())
+                elif entries or pdf:
+                    pages = lay_out([])  # the 目录 and PDF of the last change
             unmark(marks)
             fill_toc(docx, pages)
-            if options.pdf:
-                outputs[target.with_suffix(".pdf")] = pdf.read_bytes()
+            if pdf:
+                outputs[target.with_suffix(".pdf")] = pdf_path.read_bytes()
     outputs[target] = docx_bytes(docx, when)
-    outputs.update(_appendices(checked, stage, document, target, when))
-    if options.split:
-        outputs.update(_split(stage, context, target, when))
     return outputs
 
 
-def _appendices(checked: Checked, stage: Layout, document: dict, target: Path, when) -> dict[Path, bytes]:
+def _appendices(checked: Checked, stage: Layout, document: dict, target: Path, when, options: Options, office: Office | None) -> dict[Path, bytes]:
     """The layout's 附表 as DOCX beside the main document, and its tables as one workbook."""
     tables = appendix_tables(checked.computed, stage)
     outputs = {}
     for appendix, table in zip(stage.appendices, tables, strict=True):
         docx = render(stage.directory / appendix.template, {"doc": document, "t": table.context()})
-        outputs[target.with_name(f"{target.stem}-{table.label}.docx")] = docx_bytes(docx, when)
+        outputs.update(_laid_out(docx, target.with_name(f"{target.stem}-{table.label}.docx"), stage, when, options, office))
     if stage.workbook:
         sheets = workbook_tables(checked.computed, stage, tables)
         outputs[target.with_suffix(".xlsx")] = workbook_bytes(sheets, checked.spec.department, checked.spec.year, when)
     return outputs
 
 
-def _split(layout: Layout, context: dict, target: Path, when) -> dict[Path, bytes]:
+def _split(layout: Layout, context: dict, target: Path, when, options: Options, office: Office | None) -> dict[Path, bytes]:
     """Each item of the layout's split list alone (`--split`), e.g. one 绩效目标表 per 项目; a
     form that is one table (no `split:` in its layout.yaml) has nothing to split."""
     if layout.split is None:
         return {}
     document, name = context["doc"], layout.split.list
     template = layout.directory / layout.split.template
-    return {
-        target.with_name(f"{target.stem}-{name}{n}.docx"): docx_bytes(render(template, {**context, "doc": {**document, name: [element]}}), when)
-        for n, element in enumerate(document[name], 1)
-    }
+    outputs = {}
+    for n, element in enumerate(document[name], 1):
+        docx = render(template, {**context, "doc": {**document, name: [element]}})
+        outputs.update(_laid_out(docx, target.with_name(f"{target.stem}-{name}{n}.docx"), layout, when, options, office))
+    return outputs
 
 
 def _office(method, target: Path, *args):
@@ -297,7 +315,9 @@ def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -
             if isinstance(result, Outcome):
                 yield result
             else:
-                finding = Finding(Position(str(result.spec)), "W004", "生成这个规格的进程意外结束，单独重试时又结束了（可能是内存不足或被终止）：请检查这个规格是否过大，或用 -j 1 逐个生成；它原有的文档保持原样。")
+                finding = Finding(
+                    Position(str(result.spec)), "W004", "生成这个规格的进程意外结束，单独重试时又结束了（可能是内存不足或被终止）：请检查这个规格是否过大，或用 -j 1 逐个生成；它原有的文档保持原样。"
+                )
                 yield Outcome(result, (), (finding,), failed=True)
 
 

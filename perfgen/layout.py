@@ -231,7 +231,7 @@ class Layout:
     base: Layout | None = field(default=None, compare=False)  # the layout this one extends
     output: str = ""  # what its documents' names add to the spec's (…-自评.docx); "" for the first
     evaluation: Evaluation | None = None
-    labels_on_every_page: bool = False  # merged label cells restart on each page they reach (LibreOffice layout)
+    labels_on_every_page: bool = True  # merged label cells restart on each page they reach (LibreOffice layout)
     raw: Any = field(default=None, compare=False, repr=False)  # layout.yaml's data, the base's merged in
     source: Any = field(default=None, compare=False, repr=False)
 
@@ -288,7 +288,7 @@ class Description(Record):
     extends: str | None = key("extends", default=None, description="the layout this form adds to (its targets)")
     output: str = key("output", default="", description="added to the document's name, e.g. 自评")
     evaluation: dict[str, Any] | None = key("evaluation", default=None)
-    labels_on_every_page: bool = key("labels_on_every_page", default=False, description="repeat merged labels (一级, 二级 …) on each page a table reaches")
+    labels_on_every_page: bool = key("labels_on_every_page", default=True, description="repeat merged labels (一级, 二级 …) on each page a table reaches; false: only where the merge starts")
 
 
 # What a layout that extends another inherits (merged key by key) — the rest is its own.

@@ -18,10 +18,11 @@ from docx.oxml.ns import qn
 
 from .toc import bookmark, max_bookmark_id
 
-W_TBL, W_TR, W_TC, W_P = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
+W_TBL, W_TR, W_TC, W_P, W_T = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t")
 W_VMERGE, W_VAL, W_NAME, W_ID = qn("w:vMerge"), qn("w:val"), qn("w:name"), qn("w:id")
 W_BOOKMARK_START, W_BOOKMARK_END = qn("w:bookmarkStart"), qn("w:bookmarkEnd")
 MARK = "_PgRow"  # the rows' bookmarks: _PgRow<table>_<row>
+LABEL_CHARACTERS = 40  # a merged cell with more text is prose (a 年度目标), not a label: it is not repeated
 
 
 @dataclass
@@ -46,8 +47,9 @@ class Marks:
 
 
 def mark_rows(docx: DocxDocument) -> Marks:
-    """Bookmark each row of each table that has vertically merged cells (in a cell that is not a
-    continuation, which LibreOffice does not lay out)."""
+    """Bookmark each row of each table that has vertically merged label cells (in a cell that is
+    not a continuation, which LibreOffice does not lay out). Prose merged down several rows is
+    left to run on: repeated on each page, it would make the rows above taller and move them."""
     body = docx.element.body
     next_id = max(max_bookmark_id(body), 900_000) + 1
     tables = []
@@ -58,7 +60,7 @@ def mark_rows(docx: DocxDocument) -> Marks:
         for r, row in enumerate(cells):
             for c, tc in enumerate(row):
                 state = _merge(tc)
-                if state == "restart":
+                if state == "restart" and len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
                     starts[c] = r
                 elif state == "continue" and c in starts:
                     merged[(r, c)] = starts[c]

@@ -40,7 +40,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from .errors import OutputError, Position, RenderError, os_reason
-from .typeset import let_tall_rows_split, mark_east_asian_punctuation
+from .typeset import fit_columns, let_tall_rows_split, mark_east_asian_punctuation
 from .write import write_atomic
 
 VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
@@ -313,6 +313,7 @@ def render(template_path: Path, context: dict) -> DocxDocument:
             raise RenderError.single(where, "R006", f"无法读取模板（{_unreadable(exc)}）：请确认它是用 Word 保存的 .docx 文件。") from None
         raise _runtime(template_path, template, exc) from None
     _fill_empty_cells(template.docx)
+    fit_columns(template.docx)
     let_tall_rows_split(template.docx)
     mark_east_asian_punctuation(template.docx)
     return template.docx

@@ -1,5 +1,13 @@
 """Safeguards on a rendered document that no template can express, because they depend on what
-text the spec put where: tall rows, and punctuation that needs the East Asian font.
+text the spec put where: columns too narrow for their labels, tall rows, and punctuation that
+needs the East Asian font.
+
+A column of a form is as wide as its author made it in Word, unless that is too narrow for what the
+spec put into it: a label of up to five characters (一级指标, 满意度指标, 百分比, 符号) or a number
+(10428.504909, ≥90%) on one line, a longer text at least four characters a line — never
+`服务/对象/满意/度指/标`. The missing width is taken from the columns that have more than their text
+needs (long prose), in proportion to what they can spare; the table keeps its width. A table too
+dense for that (a portrait form of nine columns) first gets narrower cell margins (1 mm).
 
 Templates keep every table row on one page (`w:cantSplit`): an indicator row broken across a page
 is hard to read. But Word cuts off a row kept whole that is taller than the page (python-docx
@@ -15,6 +23,7 @@ cut off is not missed.
 from __future__ import annotations
 
 import math
+import unicodedata
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
@@ -27,7 +36,17 @@ DEFAULT_SIZE = Pt(10.5)  # 五号, when neither the paragraph's style nor the de
 CELL_MARGINS = Twips(2 * 108)  # Word's default left and right cell margins
 NARROW_CELL = Twips(567)  # a cell whose width is not stated is taken to be 1 cm wide
 
+SHORT = 5  # characters: a text this short stays on one line
+PER_LINE = 4  # characters a line a longer text gets at least
+SLACK = 0.25  # em added to what a text needs: LibreOffice wraps a line that fills its cell exactly
+TWIPS_PER_EMU = 635
+NARROW_MARGINS = 2 * 57  # twips: a dense table's left and right cell margins (1 mm each)
+
 W_TC, W_P, W_T = qn("w:tc"), qn("w:p"), qn("w:t")
+W_TBL, W_TR, W_GRID_COL = qn("w:tbl"), qn("w:tr"), qn("w:gridCol")
+GRID = f"{qn('w:tblGrid')}"
+GRID_SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
+TABLE_MARGINS = f"{qn('w:tblPr')}/{qn('w:tblCellMar')}"
 CANT_SPLIT = f"{qn('w:trPr')}/{qn('w:cantSplit')}"
 CELL_WIDTH = f"{qn('w:tcPr')}/{qn('w:tcW')}"
 PARAGRAPH_STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
@@ -45,6 +64,159 @@ def mark_east_asian_punctuation(docx: DocxDocument) -> None:
             r = t.getparent()
             if r.tag == W_R:
                 r.get_or_add_rPr().get_or_add_rFonts().set(W_HINT, "eastAsia")
+
+
+def fit_columns(docx: DocxDocument) -> None:
+    """Widen each column too narrow for its cells' text (see the module's doc), narrowing the
+    columns with room to spare. Tables of one form (one after the other, only empty paragraphs
+    between, the same grid) are fitted together, so their columns stay in line; tables whose rows
+    do not fill their grid are left as they are."""
+    sizes = _style_sizes(docx)
+    cache: dict[tuple[str, int], int] = {}
+    for form in _forms(docx.element.body):
+        widths = _grid(form[0])
+        cells = [cell for tbl in form for cell in _cells(tbl, len(widths))]
+        if None in cells:
+            continue
+        tight, loose = [0] * len(widths), [0] * len(widths)  # what the text needs, with and without SLACK
+        for tc, c, span in cells:
+            if span == 1:
+                exact, spare = _wanted(tc, sizes, cache)
+                tight[c], loose[c] = max(tight[c], exact), max(loose[c], spare)
+        margins = min(_table_margins(tbl) for tbl in form)
+        if margins > NARROW_MARGINS and not _fits(widths, loose, margins):
+            margins = NARROW_MARGINS
+            for tbl in form:
+                _set_margins(tbl, NARROW_MARGINS // 2)
+        share = max((f / 8 for f in range(9) if _fits(widths, _between(tight, loose, f / 8), margins)), default=0)  # as much SLACK as fits
+        need = _between(tight, loose, share)
+        fitted = _fitted(widths, [n + margins for n in need])
+        if fitted == widths:
+            continue
+        for tbl in form:
+            for col, width in zip(tbl.find(GRID).iterchildren(W_GRID_COL), fitted, strict=True):
+                col.set(W_W, str(width))
+        for tc, c, span in cells:
+            stated = tc.find(CELL_WIDTH)
+            if stated is not None:
+                stated.set(W_W, str(sum(fitted[c : c + span])))
+                stated.set(W_TYPE, "dxa")
+
+
+def _cells(tbl, columns: int) -> list:
+    """(cell, first grid column, columns spanned) of every cell of `tbl`; None at the end when a
+    row does not fill the grid's `columns`."""
+    cells: list = []
+    for tr in tbl.iterchildren(W_TR):
+        c = 0
+        for tc in tr.iterchildren(W_TC):
+            span = tc.find(GRID_SPAN)
+            n = int(span.get(W_VAL)) if span is not None and (span.get(W_VAL) or "").isdigit() else 1
+            cells.append((tc, c, n))
+            c += n
+        if c != columns:
+            return [*cells, None]
+    return cells
+
+
+def _forms(body) -> list[list]:
+    """The tables to fit, each form's together: runs of tables with the same grid and nothing
+    but empty paragraphs between them (a table inside a cell is a form of its own)."""
+    forms: list[list] = []
+    last = None  # the previous table, while only empty paragraphs follow it
+    for tbl in body.iter(W_TBL):
+        grid = _grid(tbl)
+        if len(grid) < 2:
+            continue
+        sibling = tbl.getprevious()
+        while sibling is not None and sibling is not last and sibling.tag == W_P and not "".join(sibling.itertext(W_T)).strip():
+            sibling = sibling.getprevious()
+        if last is not None and sibling is last and _grid(last) == grid:
+            forms[-1].append(tbl)
+        else:
+            forms.append([tbl])
+        last = tbl
+    return forms
+
+
+def _grid(tbl) -> list[int]:
+    """The widths (twips) of `tbl`'s grid columns; [] when they are not all stated."""
+    grid = tbl.find(GRID)
+    cols = [c.get(W_W) or "" for c in grid.iterchildren(W_GRID_COL)] if grid is not None else []
+    return [int(w) for w in cols] if all(w.isdigit() for w in cols) else []
+
+
+def _between(tight: list[int], loose: list[int], share: float) -> list[int]:
+    return [t + round((lo - t) * share) for t, lo in zip(tight, loose, strict=True)]
+
+
+def _fits(widths: list[int], need: list[int], margins: int) -> bool:
+    """Whether the columns can all have what they `need` (the roomy ones giving down to theirs)."""
+    return sum(n + margins for n in need) <= sum(widths)
+
+
+def _fitted(widths: list[int], need: list[int]) -> list[int]:
+    """`widths` with every column below its `need` raised (as far as the others can spare), the
+    total kept: each column with room gives in proportion to its room."""
+    short = sum(max(0, n - w) for w, n in zip(widths, need, strict=True))
+    room = [max(0, w - n) for w, n in zip(widths, need, strict=True)]
+    if short == 0 or sum(room) == 0:
+        return widths
+    taken = min(short, sum(room))
+    given = taken / short
+    fitted = [w + round((n - w) * given) if n > w else w - (r * taken) // sum(room) for w, n, r in zip(widths, need, room, strict=True)]
+    fitted[max(range(len(fitted)), key=lambda i: room[i])] += sum(widths) - sum(fitted)  # rounding: the roomiest column
+    return fitted
+
+
+def _wanted(tc, sizes: dict[str | None, int], cache: dict[tuple[str, int], tuple[int, int]]) -> tuple[int, int]:
+    """Twips the text of `tc`'s own paragraphs needs on a line (see the module's doc): exactly,
+    and with SLACK."""
+    wanted = (0, 0)
+    for p in tc.iterchildren(W_P):
+        text = "".join(p.itertext(W_T)).strip()
+        if not text:
+            continue
+        style = p.find(PARAGRAPH_STYLE)
+        size = sizes.get(style.get(W_VAL) if style is not None else None, sizes[None]) // TWIPS_PER_EMU
+        key = (text, size)
+        if key not in cache:
+            ems = [1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text]
+            one_word = len(text) <= SHORT or not any(e == 1.0 or ch.isspace() for ch, e in zip(text, ems, strict=True))
+            exact = (sum(ems) if one_word else min(sum(ems), PER_LINE)) * size
+            cache[key] = (math.ceil(exact), math.ceil(exact + size * SLACK))
+        wanted = max(wanted, cache[key])
+    return wanted
+
+
+def _table_margins(tbl) -> int:
+    """Twips of a cell's left and right margins in `tbl` (Word's default where it says none)."""
+    stated = tbl.find(TABLE_MARGINS)
+    sides = [stated.find(qn(f"w:{side}")) for side in ("left", "right")] if stated is not None else []
+    if len(sides) == 2 and all(side is not None and (side.get(W_W) or "").isdigit() for side in sides):
+        return sum(int(side.get(W_W)) for side in sides)
+    return CELL_MARGINS // TWIPS_PER_EMU
+
+
+def _set_margins(tbl, twips: int) -> None:
+    """`tbl`'s left and right cell margins set to `twips` (top and bottom as they were)."""
+    tbl_pr = tbl.find(qn("w:tblPr"))
+    old = tbl_pr.find(qn("w:tblCellMar"))
+    margins = tbl_pr.makeelement(qn("w:tblCellMar"), {})
+    for side in ("top", "left", "bottom", "right"):  # the schema's order
+        if side in ("left", "right"):
+            margins.append(margins.makeelement(qn(f"w:{side}"), {W_W: str(twips), W_TYPE: "dxa"}))
+        elif old is not None and old.find(qn(f"w:{side}")) is not None:
+            margins.append(old.find(qn(f"w:{side}")))
+    if old is not None:
+        old.addprevious(margins)
+        tbl_pr.remove(old)
+        return
+    later = next((c for c in tbl_pr if c.tag in (qn("w:tblLook"), qn("w:tblCaption"), qn("w:tblDescription"))), None)
+    if later is None:
+        tbl_pr.append(margins)
+    else:
+        later.addprevious(margins)
 
 
 def let_tall_rows_split(docx: DocxDocument) -> None:

@@ -82,15 +82,24 @@ def test_landscape_section(docx):
 
 
 def test_form_tables_merge_and_repeat_headers(docx):
-    goals, tasks, indicators = docx.tables
-    assert goals.rows[0].cells[0].text == "部门名称" and len(goals.rows) == 1 + 27
-    first_col = [tr.tc_lst[0] for tr in goals._tbl.tr_lst[1:]]
-    merges = [tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}").get(qn("w:val")) for tc in first_col]
-    assert merges == ["restart"] + ["continue"] * 26
-    assert goals.rows[1].cells[1].text.startswith("目标1：完成年度")
-    assert len(tasks.rows) == 2 + 27 and tasks.rows[4].cells[5].text == "政府性基金"
+    """部门名称, 年度总体目标 and 年度主要任务 are one table, as on the form (its task heading is
+    not a repeated header row, so no label is merged from inside one); the indicator table repeats
+    its header row on every page, so it is a table of its own, joined by a one-twip spacer."""
+    form, indicators = docx.tables
+    assert form.rows[0].cells[0].text == "部门名称" and len(form.rows) == 1 + 27 + 2 + 27
+    first_col = [tr.tc_lst[0] for tr in form._tbl.tr_lst[1:]]
+    merges = [tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}").get(qn("w:val"), "continue") for tc in first_col]  # <w:vMerge/> continues
+    assert merges == ["restart"] + ["continue"] * 26 + ["restart"] + ["continue"] * 28
+    assert form.rows[1].cells[1].text.startswith("目标1：完成年度")
+    assert form.rows[28].cells[0].text == "年度主要任务" and form.rows[28].cells[1].text == "任务名称"
+    assert form.rows[28 + 2 + 2].cells[5].text == "政府性基金"
+    assert not any(tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None for tr in form._tbl.tr_lst)
     repeated = [tr.trPr is not None and tr.trPr.find(qn("w:tblHeader")) is not None for tr in indicators._tbl.tr_lst]
     assert repeated[0] and not any(repeated[1:])
+    spacer = indicators._tbl.getprevious()
+    assert spacer.tag == qn("w:p") and spacer.getprevious() is form._tbl
+    spacing = docx.styles[spacer.pPr.pStyle.val].element.pPr.find(qn("w:spacing"))
+    assert (spacing.get(qn("w:line")), spacing.get(qn("w:lineRule"))) == ("1", "exact")
     values = {row.cells[2].text: row.cells[3].text for row in indicators.rows[1:]}
     assert values["重点创新事项1"] == "" and "None" not in values.values()
 

@@ -78,7 +78,8 @@ def test_every_toc_entry_names_the_page_its_heading_is_on(spec, tmp_path, lo):
     shown = page_lines(pdf, toc_page) + page_lines(pdf, toc_page + 1)
     for heading, page in entries:  # the PDF's 目录 shows the same numbers as the DOCX's
         line = re.compile(re.escape("".join(heading.split())) + r"\.+" + page)
-        assert any(line.fullmatch(shown_line) for shown_line in shown), (heading, page)
+        joined = ["".join(shown[i : i + 2]) for i in range(len(shown))]  # a long entry runs over two lines (the 目录 is set at the body's size)
+        assert any(line.fullmatch(shown_line) for shown_line in shown + joined), (heading, page)
     doc = Document(docx)
     begin = doc.element.body.find(f".//{qn('w:fldChar')}[@{qn('w:fldCharType')}='begin']")
     assert begin.get(qn("w:dirty")) is None and doc.settings.element.find(qn("w:updateFields")) is None

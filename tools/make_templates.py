@@ -143,8 +143,8 @@ def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本"
     _style(doc, "目录标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=30, after=6)
     tab = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{int(TEXT_WIDTH_MM / 25.4 * 1440) - 10}"/></w:tabs>'
     for level in (1, 2, 3):
-        style = _style(doc, f"toc {level}", base="Normal", size=12, line_pt=14, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT)
-        style.paragraph_format.left_indent = Pt(12 * 2 * (level - 1))
+        style = _style(doc, f"toc {level}", base="Normal", size=BODY_PT, indent_chars=0, align=WD_ALIGN_PARAGRAPH.LEFT)  # the body's size and lines
+        style.paragraph_format.left_indent = Pt(BODY_PT * 2 * (level - 1))
         _put(style.element.get_or_add_pPr(), tab)
     _style(doc, "表格标题", font=XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line_pt=36)
     _style(doc, "表格副标题", font=KAITI, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
@@ -152,7 +152,8 @@ def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本"
     _style(doc, "附表编号", font=HEITI, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=None)
     _style(doc, "表格数字", base="表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.RIGHT, line_pt=None)
     _style(doc, "表格正文", base="表格文字", font=FANGSONG, size=10.5, align=WD_ALIGN_PARAGRAPH.LEFT, line_pt=None)
-    _style(doc, "表格间隔", font=FANGSONG, size=1, line_pt=1)
+    _style(doc, "表格间隔", font=FANGSONG, size=1, line_pt=1)  # between two tables of one form: Word would join adjacent tables
+    _put(doc.styles["表格间隔"].element.get_or_add_pPr(), '<w:spacing w:before="0" w:after="0" w:line="1" w:lineRule="exact"/>')  # a twip: the two rules meet as one
     _style(doc, "页码", base=None, font=SONGTI, size=14, line_pt=None)
     _page_numbers(doc)
     return doc
@@ -232,6 +233,11 @@ def header_rows(t, count: int) -> None:
     """Repeat the first `count` rows on every page and keep them with the row that follows."""
     for row in t.rows[:count]:
         row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+    keep_with_next(t.rows[:count])
+
+
+def keep_with_next(rows) -> None:
+    for row in rows:
         for c in row.cells:
             for p in c.paragraphs:
                 p.paragraph_format.keep_with_next = True
@@ -543,28 +549,26 @@ def henan_department():
     landscape(doc)
     para(doc, "市级部门整体绩效目标申报表", "表格标题")
     para(doc, "（{{ doc.年度 }}年度）", "表格副标题")
-    head = table(doc, TASK_WIDTHS, 4)
-    cell(head, 0, 0, "部门名称")
-    cell(head, 0, 1, "{{ doc.部门 }}", to=(0, 5), style="表格正文")
-    loop_row(head, 1, "{%tr for goal in doc.年度总体目标 %}")
-    cell(head, 2, 0, "{% vm %}年度总体目标")
-    cell(head, 2, 1, "{{ goal.序号 }}{{ goal.内容 }}", to=(2, 5), style="表格正文")
-    loop_row(head, 3, "{%tr endfor %}")
-    para(doc, "", "表格间隔")
-    tasks = table(doc, TASK_WIDTHS, 5)
-    cell(tasks, 0, 0, "年度主要任务", to=(1, 0))
-    cell(tasks, 0, 1, "任务名称", to=(1, 1))
-    cell(tasks, 0, 2, "主要内容", to=(1, 2))
-    cell(tasks, 0, 3, "预算资金", to=(0, 5))
+    form = table(doc, TASK_WIDTHS, 9)  # 部门名称, 年度总体目标 and 年度主要任务: one table, as on the form
+    cell(form, 0, 0, "部门名称")
+    cell(form, 0, 1, "{{ doc.部门 }}", to=(0, 5), style="表格正文")
+    loop_row(form, 1, "{%tr for goal in doc.年度总体目标 %}")
+    cell(form, 2, 0, "{% vm %}年度总体目标")
+    cell(form, 2, 1, "{{ goal.序号 }}{{ goal.内容 }}", to=(2, 5), style="表格正文")
+    loop_row(form, 3, "{%tr endfor %}")
+    cell(form, 4, 0, "年度主要任务", to=(5, 0))
+    cell(form, 4, 1, "任务名称", to=(5, 1))
+    cell(form, 4, 2, "主要内容", to=(5, 2))
+    cell(form, 4, 3, "预算资金", to=(4, 5))
     for c, label in ((3, "合计"), (4, "其中：财政资金"), (5, "备注")):
-        cell(tasks, 1, c, label)
-    header_rows(tasks, 2)
-    loop_row(tasks, 2, "{%tr for task in doc.年度主要任务 %}")
+        cell(form, 5, c, label)
+    keep_with_next(form.rows[4:6])  # the task heading is not a repeated header row: only the form's first rows could be
+    loop_row(form, 6, "{%tr for task in doc.年度主要任务 %}")
     task_cells = ['{% vmerge "continue" %}', "{{ task.序号 }}", "{{ task.主要内容 }}", "{{ task.合计 }}", "{{ task.财政资金 }}", "{{ task.备注 }}"]
     for c, text in enumerate(task_cells):
-        cell(tasks, 3, c, text, style="表格正文" if c == 2 else "表格文字")
-    loop_row(tasks, 4, "{%tr endfor %}")
-    para(doc, "", "表格间隔")
+        cell(form, 7, c, text, style="表格正文" if c == 2 else "表格文字")
+    loop_row(form, 8, "{%tr endfor %}")
+    para(doc, "", "表格间隔")  # the indicator table repeats its header row on every page, so it is a table of its own
     body = table(doc, DEPARTMENT_INDICATOR_WIDTHS, 4)
     for c, label in enumerate(["一级指标", "二级指标", "三级指标", "指标值", "指标解释", "指标说明"]):
         cell(body, 0, c, label)
