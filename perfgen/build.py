@@ -27,6 +27,7 @@ from .render import render
 from .spec import layout_of, read_previous, validate_spec
 from .tables import appendix_tables, build_table, workbook_tables
 from .toc import fill_toc
+from .typeset import one_page
 from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_all
 
@@ -211,11 +212,13 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
 def _laid_out(docx: DocxDocument, target: Path, stage: Layout, when, options: Options, office: Office | None, pdf: bool = False) -> dict[Path, bytes]:
     """`target` (and its PDF when asked): laid out by LibreOffice, when it is there and not
     `--draft`, for the page numbers of its 目录 and for merged labels restarted on every page they
-    reach (laid out again while that moves rows, at most LABEL_PASSES times); else as rendered,
+    reach (laid out again while that moves rows, at most LABEL_PASSES times, when a 目录 or the
+    PDF shows LibreOffice's pages; the PDF is exported from the last layout); else as rendered,
     its 目录 marked for updating."""
     entries = fill_toc(docx)
     outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
-    marks = mark_rows(docx) if office is not None and not options.draft and stage.labels_on_every_page else Marks([])
+    labels = office is not None and not options.draft and stage.labels_on_every_page and not one_page(docx)  # else no label is cut by a page break
+    marks = mark_rows(docx) if labels else Marks([])
     if office is not None and not options.draft and (entries or pdf or marks.tables):
         with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as tmp:
             laid_out, pdf_path = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
@@ -223,16 +226,17 @@ def _laid_out(docx: DocxDocument, target: Path, stage: Layout, when, options: Op
 
             def lay_out(runs: list[list[str]]) -> dict[str, int]:
                 laid_out.write_bytes(docx_bytes(docx, when))
-                return _office(office.lay_out, target, laid_out, headings, pdf_path if pdf else None, runs)
+                return _office(office.lay_out, target, laid_out, headings, runs, pdf)
 
             pages = lay_out(marks.runs())
             for passes in range(1, LABEL_PASSES + 1):  # a restarted label can make its row taller and move the rows after it
                 if not restart_on_new_pages(marks, pages):
                     break
-                if passes < LABEL_PASSES:
-                    pages = lay_out(marks.runs())
-                elif entries or pdf:
-                    pages = lay_out([])  # the 目录 and PDF of the last change
+                if not (entries or pdf):
+                    break  # only a DOCX: Word lays it out anew, LibreOffice's pages are an estimate of Word's either way
+                pages = lay_out(marks.runs() if passes < LABEL_PASSES else [])  # at the last pass: the 目录 and PDF of the last change
+            if pdf:
+                _office(office.export, target, laid_out, pdf_path)
             unmark(marks)
             fill_toc(docx, pages)
             if pdf:

@@ -146,19 +146,27 @@ class Office:
         self._process.wait()
         return None
 
-    def lay_out(self, docx: Path, headings: list[tuple[str, str]], pdf: Path | None = None, runs: list[list[str]] = ()) -> dict[str, int]:
+    def lay_out(self, docx: Path, headings: list[tuple[str, str]], runs: list[list[str]] = (), keep: bool = False) -> dict[str, int]:
         """The page of each heading, given as (bookmark, text), and of each bookmark of `runs`
-        (bookmarks in document order, e.g. a table's rows); with `pdf`, the document is also
-        exported there in the same pass, its 目录 showing the page numbers."""
-        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "pdf": str(pdf) if pdf else None, "runs": [list(r) for r in runs]}
-        size = docx.stat().st_size if docx.is_file() else 0
-        pages = self._ask(request, REQUEST_TIMEOUT + SECONDS_PER_MB * size / 1_000_000).get("pages")
+        (bookmarks in document order, e.g. a table's rows). With `keep`, LibreOffice keeps the
+        laid-out document open, so that `export` does not load and lay it out again."""
+        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "runs": [list(r) for r in runs], "keep": keep}
+        pages = self._ask(request, self._timeout(docx)).get("pages")
         if not isinstance(pages, dict) or not all(isinstance(k, str) and type(v) is int and v > 0 for k, v in pages.items()):
             self._stop()
             raise OfficeError("LibreOffice 的回答无法识别")
-        if pdf is not None and not pdf.is_file():
-            raise OfficeError("LibreOffice 没有导出 PDF")
         return pages
+
+    def export(self, docx: Path, pdf: Path) -> None:
+        """`docx`, as last laid out, exported to `pdf`, its 目录 showing the page numbers."""
+        self._ask({"op": "export", "docx": str(docx), "pdf": str(pdf)}, self._timeout(docx))
+        if not pdf.is_file():
+            raise OfficeError("LibreOffice 没有导出 PDF")
+
+    @staticmethod
+    def _timeout(docx: Path) -> float:
+        size = docx.stat().st_size if docx.is_file() else 0
+        return REQUEST_TIMEOUT + SECONDS_PER_MB * size / 1_000_000
 
     def close(self) -> None:
         if self._process is not None:

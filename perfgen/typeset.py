@@ -26,10 +26,12 @@ import math
 import unicodedata
 
 from docx.document import Document as DocxDocument
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from docx.shared import Pt, Twips
+from lxml import etree
 
 LINE_HEIGHT = 1.6  # × font size
+ONE_PAGE = 0.6  # of a page's text height: a document estimated shorter surely fits on one page
 LONG_RUN = 60  # characters: a cell holding a run this long is measured
 MANY_PARAGRAPHS = 6  # so is a cell with more paragraphs than this
 DEFAULT_SIZE = Pt(10.5)  # 五号, when neither the paragraph's style nor the defaults say
@@ -45,13 +47,28 @@ NARROW_MARGINS = 2 * 57  # twips: a dense table's left and right cell margins (1
 W_TC, W_P, W_T = qn("w:tc"), qn("w:p"), qn("w:t")
 W_TBL, W_TR, W_GRID_COL = qn("w:tbl"), qn("w:tr"), qn("w:gridCol")
 GRID = f"{qn('w:tblGrid')}"
-GRID_SPAN = f"{qn('w:tcPr')}/{qn('w:gridSpan')}"
 TABLE_MARGINS = f"{qn('w:tblPr')}/{qn('w:tblCellMar')}"
 CANT_SPLIT = f"{qn('w:trPr')}/{qn('w:cantSplit')}"
 CELL_WIDTH = f"{qn('w:tcPr')}/{qn('w:tcW')}"
 PARAGRAPH_STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
 W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
 W_R, W_HINT = qn("w:r"), qn("w:hint")
+# One line a table (T), row (R), cell (C and its gridSpan) and cell paragraph (P, its style, a tab,
+# the text of its runs): each table's own rows, each row's own cells, each cell's own paragraphs —
+# a table in a cell is a table of its own. Line breaks and tabs in a text become spaces (the same
+# to measuring: both are narrow, both separate words).
+CELL_TEXTS = etree.XSLT(
+    etree.XML(
+        f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:w="{nsmap['w']}">
+<xsl:output method="text" encoding="UTF-8"/>
+<xsl:template match="/"><xsl:for-each select="//w:tbl">T<xsl:text>&#10;</xsl:text><xsl:for-each select="w:tr">R<xsl:text>&#10;</xsl:text>
+<xsl:for-each select="w:tc">C<xsl:value-of select="translate(w:tcPr/w:gridSpan/@w:val, '&#9;&#10;&#13;', '   ')"/><xsl:text>&#10;</xsl:text>
+<xsl:for-each select="w:p">P<xsl:value-of select="translate(w:pPr/w:pStyle/@w:val, '&#9;&#10;&#13;', '   ')"/><xsl:text>&#9;</xsl:text>
+<xsl:for-each select=".//w:t"><xsl:value-of select="translate(., '&#9;&#10;&#13;', '   ')"/></xsl:for-each><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:for-each></xsl:for-each></xsl:for-each></xsl:template>
+</xsl:stylesheet>"""
+    )
+)
 AMBIGUOUS = frozenset("“”‘’—…·")  # punctuation whose width Unicode leaves to the font
 
 
@@ -71,17 +88,19 @@ def fit_columns(docx: DocxDocument) -> None:
     columns with room to spare. Tables of one form (one after the other, only empty paragraphs
     between, the same grid) are fitted together, so their columns stay in line; tables whose rows
     do not fill their grid are left as they are."""
+    body = docx.element.body
     sizes = _style_sizes(docx)
-    cache: dict[tuple[str, int], int] = {}
-    for form in _forms(docx.element.body):
+    cache: dict[tuple[str, int], tuple[int, int]] = {}
+    read = dict(zip(body.iter(W_TBL), _tables(body), strict=True))
+    for form in _forms(body):
         widths = _grid(form[0])
-        cells = [cell for tbl in form for cell in _cells(tbl, len(widths))]
-        if None in cells:
+        cells = [cell for tbl in form for cell in _cells(read[tbl], len(widths))]
+        if any(cell is None for cell in cells):
             continue
         tight, loose = [0] * len(widths), [0] * len(widths)  # what the text needs, with and without SLACK
-        for tc, c, span in cells:
+        for c, span, paragraphs in cells:
             if span == 1:
-                exact, spare = _wanted(tc, sizes, cache)
+                exact, spare = _wanted(paragraphs, sizes, cache)
                 tight[c], loose[c] = max(tight[c], exact), max(loose[c], spare)
         margins = min(_table_margins(tbl) for tbl in form)
         if margins > NARROW_MARGINS and not _fits(widths, loose, margins):
@@ -96,23 +115,45 @@ def fit_columns(docx: DocxDocument) -> None:
         for tbl in form:
             for col, width in zip(tbl.find(GRID).iterchildren(W_GRID_COL), fitted, strict=True):
                 col.set(W_W, str(width))
-        for tc, c, span in cells:
+        tcs = (tc for tbl in form for tr in tbl.iterchildren(W_TR) for tc in tr.iterchildren(W_TC))
+        for (c, span, _), tc in zip(cells, tcs, strict=True):
             stated = tc.find(CELL_WIDTH)
             if stated is not None:
                 stated.set(W_W, str(sum(fitted[c : c + span])))
                 stated.set(W_TYPE, "dxa")
 
 
-def _cells(tbl, columns: int) -> list:
-    """(cell, first grid column, columns spanned) of every cell of `tbl`; None at the end when a
-    row does not fill the grid's `columns`."""
+Paragraphs = list[tuple[str, str]]  # a cell's own paragraphs: their style, their text
+
+
+def _tables(body) -> list[list[list[tuple[str, Paragraphs]]]]:
+    """Every table in `body` (in document order, tables in cells too): its rows, each a list of
+    its cells (gridSpan, paragraphs). Read by one XSLT pass, in C: a 1,000-project document has
+    100,000 cells, and a few lookups per cell from Python would cost seconds."""
+    tables: list = []
+    for line in str(CELL_TEXTS(body)).split("\n"):
+        kind, rest = line[:1], line[1:]
+        if kind == "P":
+            style, _, text = rest.partition("\t")
+            tables[-1][-1][-1][1].append((style, text))
+        elif kind == "C":
+            tables[-1][-1].append((rest, []))
+        elif kind == "R":
+            tables[-1].append([])
+        elif kind == "T":
+            tables.append([])
+    return tables
+
+
+def _cells(rows: list[list[tuple[str, Paragraphs]]], columns: int) -> list:
+    """(first grid column, columns spanned, paragraphs) of every cell of a table's `rows`; None
+    at the end when a row does not fill the grid's `columns`."""
     cells: list = []
-    for tr in tbl.iterchildren(W_TR):
+    for row in rows:
         c = 0
-        for tc in tr.iterchildren(W_TC):
-            span = tc.find(GRID_SPAN)
-            n = int(span.get(W_VAL)) if span is not None and (span.get(W_VAL) or "").isdigit() else 1
-            cells.append((tc, c, n))
+        for span, paragraphs in row:
+            n = int(span) if span.isdigit() else 1
+            cells.append((c, n, paragraphs))
             c += n
         if c != columns:
             return [*cells, None]
@@ -169,16 +210,15 @@ def _fitted(widths: list[int], need: list[int]) -> list[int]:
     return fitted
 
 
-def _wanted(tc, sizes: dict[str | None, int], cache: dict[tuple[str, int], tuple[int, int]]) -> tuple[int, int]:
-    """Twips the text of `tc`'s own paragraphs needs on a line (see the module's doc): exactly,
-    and with SLACK."""
+def _wanted(paragraphs: Paragraphs, sizes: dict[str | None, int], cache: dict[tuple[str, int], tuple[int, int]]) -> tuple[int, int]:
+    """Twips the text of a cell's paragraphs needs on a line (see the module's doc): exactly, and
+    with SLACK."""
     wanted = (0, 0)
-    for p in tc.iterchildren(W_P):
-        text = "".join(p.itertext(W_T)).strip()
+    for style, text in paragraphs:
+        text = text.strip()
         if not text:
             continue
-        style = p.find(PARAGRAPH_STYLE)
-        size = sizes.get(style.get(W_VAL) if style is not None else None, sizes[None]) // TWIPS_PER_EMU
+        size = sizes.get(style or None, sizes[None]) // TWIPS_PER_EMU
         key = (text, size)
         if key not in cache:
             ems = [1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text]
@@ -235,14 +275,35 @@ def let_tall_rows_split(docx: DocxDocument) -> None:
             kept.getparent().remove(kept)
 
 
+def one_page(docx: DocxDocument) -> bool:
+    """Whether the document surely fits on one page: its paragraphs and table rows (each as
+    tall as its tallest cell), estimated generously (see the module's doc), fill less than
+    ONE_PAGE of its first page. Such a document has no merged label cut by a page break."""
+    section = docx.sections[0]
+    limit = (section.page_height - section.top_margin - section.bottom_margin) * ONE_PAGE
+    width = section.page_width - section.left_margin - section.right_margin
+    sizes = _style_sizes(docx)
+    height = 0
+    for child in docx.element.body.iterchildren(W_P, W_TBL):
+        if child.tag == W_P:
+            height += _paragraph_height(child, sizes, width)
+        else:
+            for tr in child.iter(W_TR):
+                height += max((_cell_height(tc, sizes) for tc in tr.iterchildren(W_TC)), default=0)
+        if height > limit:
+            return False
+    return True
+
+
+def _paragraph_height(p, sizes: dict[str | None, int], width: int) -> int:
+    style = p.find(PARAGRAPH_STYLE)
+    size = sizes.get(style.get(W_VAL) if style is not None else None, sizes[None])
+    return int(max(1, math.ceil(sum(map(len, p.itertext(W_T))) * size / width)) * size * LINE_HEIGHT)
+
+
 def _cell_height(tc, sizes: dict[str | None, int]) -> int:
     width = _cell_width(tc)
-    height = 0
-    for p in tc.iter(W_P):
-        style = p.find(PARAGRAPH_STYLE)
-        size = sizes.get(style.get(W_VAL) if style is not None else None, sizes[None])
-        height += max(1, math.ceil(sum(map(len, p.itertext(W_T))) * size / width)) * size * LINE_HEIGHT
-    return int(height)
+    return sum(_paragraph_height(p, sizes, width) for p in tc.iter(W_P))
 
 
 def _cell_width(tc) -> int:

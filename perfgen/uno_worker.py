@@ -40,6 +40,7 @@ SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 """
 SETTING = '<item oor:path="{0}"><prop oor:name="{1}" oor:op="fuse"><value>{2}</value></prop></item>\n'
 # No collecting of words for word completion, an editing aid (≈3% of the time per document).
+ROW = re.compile(r"[A-Za-z]+(\d+)")  # a cell's name: its column letters, its row number (1-based)
 NO_WORD_COMPLETION = ("/org.openoffice.Office.Writer/AutoFunction/Completion", "CollectWords", "false")
 
 
@@ -116,6 +117,7 @@ class Office:
         self.process: subprocess.Popen | None = None
         self.desktop = None
         self.pipe = ""
+        self.kept: tuple[str, object] | None = None  # the document `layout` left open for `export`, with its path
 
     def start(self) -> None:
         soffice = _soffice()
@@ -154,6 +156,10 @@ class Office:
 
     def stop(self) -> None:
         try:
+            self._discard()
+        except Exception:  # noqa: BLE001 - gone with its LibreOffice
+            self.kept = None
+        try:
             if self.desktop is not None:
                 self.desktop.terminate()
         except Exception:  # noqa: BLE001 - already gone
@@ -175,7 +181,7 @@ class Office:
         """Drop the connection; a killed soffice leaves its pipe's socket file behind."""
         if self.pipe:
             Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self.pipe}").unlink(missing_ok=True)
-        self.desktop = self.process = None
+        self.desktop = self.process = self.kept = None
         self.pipe = ""
 
     def _load(self, path: str):
@@ -185,12 +191,13 @@ class Office:
             raise RuntimeError(f"LibreOffice could not open {path}")
         return doc
 
-    def layout(self, docx: str, headings: list[list[str]], pdf: str | None, runs: list[list[str]] = ()) -> dict[str, int]:
-        """The page of each heading ([bookmark, text] pairs); with `pdf`, also export the document
-        there. The 目录 (imported as a LibreOffice index) is updated, so the PDF shows page numbers
-        and, when its entries are exactly the headings asked for, its numbers are the answer;
-        otherwise each heading's bookmark is looked up on the laid-out pages. Each of `runs` is a
-        table's rows' bookmarks in order: the page of every one is answered too."""
+    def layout(self, docx: str, headings: list[list[str]], runs: list[list[str]] = (), keep: bool = False) -> dict[str, int]:
+        """The page of each heading ([bookmark, text] pairs) and of each bookmark of `runs` (each a
+        table's rows' bookmarks, in order). The 目录 (imported as a LibreOffice index) is updated:
+        when its entries are exactly the headings asked for, its numbers are the answer; otherwise
+        each heading's bookmark is looked up on the laid-out pages. With `keep`, the document
+        stays open for `export` (the caller decides from the pages whether it is final)."""
+        self._discard()
         doc = self._load(docx)
         try:
             indexes = doc.getDocumentIndexes()
@@ -204,13 +211,37 @@ class Office:
                 result = {name: int(page) for (name, _), (_, page) in zip(headings, listed, strict=True)}
             else:
                 result = self._bookmark_pages(doc, [name for name, _ in headings])
-            for run in runs:
-                result.update(self._run_pages(doc, run))
-            if pdf:
-                doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
-            return result
+            result.update(self._run_pages(doc, runs))
+        except BaseException:
+            doc.close(True)
+            raise
+        if keep:
+            self.kept = (docx, doc)
+        else:
+            doc.close(True)
+        return result
+
+    def export(self, docx: str, pdf: str) -> None:
+        """`docx` as a PDF at `pdf`: the document kept open by the last `layout` of it, else
+        (LibreOffice was restarted in between) loaded again, its 目录 updated."""
+        kept, self.kept = self.kept, None
+        doc = kept[1] if kept is not None and kept[0] == docx else None
+        if doc is None:
+            if kept is not None:
+                kept[1].close(True)
+            doc = self._load(docx)
+            indexes = doc.getDocumentIndexes()
+            for i in range(indexes.getCount()):
+                indexes.getByIndex(i).update()
+        try:
+            doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
         finally:
             doc.close(True)
+
+    def _discard(self) -> None:
+        kept, self.kept = self.kept, None
+        if kept is not None:
+            kept[1].close(True)
 
     def _bookmark_pages(self, doc, bookmarks: list[str]) -> dict[str, int]:
         marks = doc.getBookmarks()
@@ -222,40 +253,79 @@ class Office:
                 result[name] = cursor.getPage()
         return result
 
-    def _run_pages(self, doc, run: list[str]) -> dict[str, int]:
-        """The page of each bookmark of `run`, which are in document order (so their pages never
-        decrease): looked up at the ends of a stretch, which has one page when they agree, else is
-        halved — a few lookups per page break instead of one per row (each costs milliseconds)."""
+    def _run_pages(self, doc, runs: list[list[str]]) -> dict[str, int]:
+        """The page of each bookmark of `runs`, each a table's rows' bookmarks in order."""
         marks = doc.getBookmarks()
         cursor = doc.getCurrentController().getViewCursor()
-        known: dict[int, int | None] = {}
-
-        def page(i: int) -> int | None:
-            if i not in known:
-                known[i] = None
-                if marks.hasByName(run[i]):
-                    cursor.gotoRange(marks.getByName(run[i]).getAnchor(), False)
-                    known[i] = cursor.getPage()
-            return known[i]
-
         result: dict[str, int] = {}
-        stretches = [(0, len(run) - 1)] if run else []
-        while stretches:
-            low, high = stretches.pop()
-            first, last = page(low), page(high)
-            if first is not None and first == last:
-                result.update((run[i], first) for i in range(low, high + 1))
-            elif high - low <= 1 or first is None or last is None and high - low <= 8:
-                result.update((run[i], page(i)) for i in range(low, high + 1) if page(i) is not None)
-            else:
-                middle = (low + high) // 2
-                stretches += [(low, middle), (middle, high)]
+        for run in runs:
+            result.update(_table_pages(marks, cursor, run))
         return result
 
     def handle(self, request: dict) -> dict:
         if request["op"] == "layout":
-            return {"ok": True, "pages": self.layout(request["docx"], request["headings"], request.get("pdf"), request.get("runs", []))}
+            return {"ok": True, "pages": self.layout(request["docx"], request["headings"], request.get("runs", []), request.get("keep", False))}
+        if request["op"] == "export":
+            self.export(request["docx"], request["pdf"])
+            return {"ok": True}
         return {"ok": False, "error": f"unknown op {request['op']!r}"}
+
+
+def _table_pages(marks, cursor, run: list[str]) -> dict[str, int]:
+    """The page of each bookmark of `run`, a table's rows' bookmarks in order (so their pages
+    never decrease). The first and last rows are looked up by their bookmarks; then the end of
+    each page the table crosses: when that is in a cell of row e that is not merged down, rows up
+    to e start on that page or before it, the rows after on a later page. Where two such ends
+    are on consecutive pages, the rows between start on the second; elsewhere (a page ending in
+    a merged cell) the rows are looked up at the ends of a stretch, which has one page when they
+    agree, else is halved. A bookmark costs milliseconds to look up, a page's end a fraction."""
+    if not run:
+        return {}
+    known: dict[int, int | None] = {}
+
+    def page(i: int) -> int | None:
+        if i not in known:
+            known[i] = None
+            if marks.hasByName(run[i]):
+                cursor.gotoRange(marks.getByName(run[i]).getAnchor(), False)
+                known[i] = cursor.getPage()
+        return known[i]
+
+    first = page(0)
+    table = cursor.TextTable.Name if first is not None and cursor.TextTable is not None else None
+    last = page(len(run) - 1)
+    ends = [(first - 1, -1)] if first is not None else []  # (page, the last row starting on it or before)
+    for number in range(first, last) if table is not None and last is not None else ():
+        cursor.jumpToPage(number)
+        cursor.jumpToEndOfPage()
+        cell = cursor.Cell
+        row = ROW.match(cell.CellName) if cell is not None and cell.RowSpan <= 1 and cursor.TextTable.Name == table else None
+        if row is not None and 0 < int(row.group(1)) <= len(run):
+            ends.append((number, int(row.group(1)) - 1))
+    ends.append((last if last is not None else 0, len(run) - 1))
+    pairs = list(zip(ends, ends[1:], strict=False))
+    result: dict[str, int] = {}
+    stretches = []
+    if len(ends) == 1 or any(high < low for (_, low), (_, high) in pairs):  # no first page; a layout out of order
+        stretches, pairs = [(0, len(run) - 1)], []
+    for (before, low), (number, high) in pairs:
+        if high <= low:
+            continue  # no row starts on that page (a row taller than a page)
+        if number == before + 1:
+            result.update((run[i], number) for i in range(low + 1, high + 1))
+        else:
+            stretches.append((low + 1, high))
+    while stretches:
+        low, high = stretches.pop()
+        start, end = page(low), page(high)
+        if start is not None and start == end:
+            result.update((run[i], start) for i in range(low, high + 1))
+        elif high - low <= 1 or start is None or end is None and high - low <= 8:
+            result.update((run[i], page(i)) for i in range(low, high + 1) if page(i) is not None)
+        else:
+            middle = (low + high) // 2
+            stretches += [(low, middle), (middle, high)]
+    return result
 
 
 def main() -> None:
