@@ -18,6 +18,7 @@ from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 
 
+W_P, W_PPR, W_PSTYLE, W_T, W_VAL = qn("w:p"), qn("w:pPr"), qn("w:pStyle"), qn("w:t"), qn("w:val")
 LEVELS = re.compile(r'\\o\s+"(\d)-(\d)"')
 # Elements of w:settings that must follow w:updateFields (ECMA-376 CT_Settings order).
 AFTER_UPDATE_FIELDS = [
@@ -51,12 +52,11 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[Toc
     region = _paragraphs_between(body, first_p, last_p)
     entries = []
     next_id = max_bookmark_id(body) + 1
-    for p in body.iter(qn("w:p")):
-        if p in region:
+    for p, level in _headings(body, outline):
+        if p in region or not (low <= level <= high):
             continue
-        level = outline.get(_style_id(p))
-        text = "".join(t.text or "" for t in p.iter(qn("w:t"))).strip()
-        if level is None or not (low <= level <= high) or not text:
+        text = "".join(t.text or "" for t in p.iter(W_T)).strip()
+        if not text:
             continue
         name = f"_Toc{len(entries) + 1:06d}"
         if not any(b.get(qn("w:name")) == name for b in p.iter(qn("w:bookmarkStart"))):
@@ -133,9 +133,17 @@ def _toc_styles(doc: DocxDocument) -> dict[int, str]:
     return result
 
 
-def _style_id(p) -> str | None:
-    style = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
-    return style.get(qn("w:val")) if style is not None else None
+def _headings(body, outline: dict[str, int]) -> list[tuple]:
+    """Each paragraph of `body` whose style has an outline level, with the level, in document
+    order: found from the paragraphs' style marks (a table's paragraphs are most of a document's
+    and are rarely headings)."""
+    found = []
+    for style in body.iter(W_PSTYLE):
+        level = outline.get(style.get(W_VAL))
+        properties = style.getparent()
+        if level is not None and properties.tag == W_PPR and properties.getparent().tag == W_P:  # not an earlier style (w:pPrChange)
+            found.append((properties.getparent(), level))
+    return found
 
 
 def _paragraphs_between(body, first, last) -> list:

@@ -50,6 +50,7 @@ GRID = f"{qn('w:tblGrid')}"
 TABLE_MARGINS = f"{qn('w:tblPr')}/{qn('w:tblCellMar')}"
 CANT_SPLIT = f"{qn('w:trPr')}/{qn('w:cantSplit')}"
 CELL_WIDTH = f"{qn('w:tcPr')}/{qn('w:tcW')}"
+W_TCW = qn("w:tcW")
 PARAGRAPH_STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
 W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
 W_R, W_HINT = qn("w:r"), qn("w:hint")
@@ -115,12 +116,27 @@ def fit_columns(docx: DocxDocument) -> None:
         for tbl in form:
             for col, width in zip(tbl.find(GRID).iterchildren(W_GRID_COL), fitted, strict=True):
                 col.set(W_W, str(width))
-        tcs = (tc for tbl in form for tr in tbl.iterchildren(W_TR) for tc in tr.iterchildren(W_TC))
-        for (c, span, _), tc in zip(cells, tcs, strict=True):
-            stated = tc.find(CELL_WIDTH)
+        for (c, span, _), stated in zip(cells, (w for tbl in form for w in _stated_widths(tbl)), strict=True):
             if stated is not None:
                 stated.set(W_W, str(sum(fitted[c : c + span])))
                 stated.set(W_TYPE, "dxa")
+
+
+def _stated_widths(tbl) -> list:
+    """The w:tcW (or None) of each of `tbl`'s own cells, in order: found in one walk through the
+    table, not by a lookup per cell (a table inside a cell is skipped)."""
+    inner = {el for nested in tbl.iterdescendants(W_TBL) for el in nested.iter(W_TC, W_TCW)}
+    widths: list = []
+    cell = None
+    for el in tbl.iter(W_TC, W_TCW):
+        if inner and el in inner:
+            continue
+        if el.tag == W_TC:
+            widths.append(None)
+            cell = el
+        elif el.getparent().getparent() is cell:  # the cell's own w:tcPr/w:tcW
+            widths[-1] = el
+    return widths
 
 
 Paragraphs = list[tuple[str, str]]  # a cell's own paragraphs: their style, their text
