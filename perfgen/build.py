@@ -212,9 +212,9 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
 def _laid_out(docx: DocxDocument, target: Path, stage: Layout, when, options: Options, office: Office | None, pdf: bool = False) -> dict[Path, bytes]:
     """`target` (and its PDF when asked): laid out by LibreOffice, when it is there and not
     `--draft`, for the page numbers of its 目录 and for merged labels restarted on every page they
-    reach (laid out again while that moves rows, at most LABEL_PASSES times, when a 目录 or the
-    PDF shows LibreOffice's pages; the PDF is exported from the last layout); else as rendered,
-    its 目录 marked for updating."""
+    reach (laid out again while that moves rows, at most LABEL_PASSES times: a label restarted at a
+    page's top can make its row taller, move rows to the next page and leave a restart mid-page;
+    the PDF is exported from the last layout); else as rendered, its 目录 marked for updating."""
     entries = fill_toc(docx)
     outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
     labels = office is not None and not options.draft and stage.labels_on_every_page and not one_page(docx)  # else no label is cut by a page break
@@ -232,8 +232,6 @@ def _laid_out(docx: DocxDocument, target: Path, stage: Layout, when, options: Op
             for passes in range(1, LABEL_PASSES + 1):  # a restarted label can make its row taller and move the rows after it
                 if not restart_on_new_pages(marks, pages):
                     break
-                if not (entries or pdf):
-                    break  # only a DOCX: Word lays it out anew, LibreOffice's pages are an estimate of Word's either way
                 pages = lay_out(marks.runs() if passes < LABEL_PASSES else [])  # at the last pass: the 目录 and PDF of the last change
             if pdf:
                 _office(office.export, target, laid_out, pdf_path)
