@@ -39,8 +39,8 @@ SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 {items}</oor:items>
 """
 SETTING = '<item oor:path="{0}"><prop oor:name="{1}" oor:op="fuse"><value>{2}</value></prop></item>\n'
-# No collecting of words for word completion, an editing aid (≈3% of the time per document).
 ROW = re.compile(r"[A-Za-z]+(\d+)")  # a cell's name: its column letters, its row number (1-based)
+# No collecting of words for word completion, an editing aid (≈3% of the time per document).
 NO_WORD_COMPLETION = ("/org.openoffice.Office.Writer/AutoFunction/Completion", "CollectWords", "false")
 
 
@@ -200,12 +200,7 @@ class Office:
         self._discard()
         doc = self._load(docx)
         try:
-            indexes = doc.getDocumentIndexes()
-            listed: list[tuple[str, str]] = []
-            for i in range(indexes.getCount()):
-                index = indexes.getByIndex(i)
-                index.update()
-                listed += [tuple(line.rsplit("\t", 1)) for line in index.getAnchor().getString().splitlines() if "\t" in line]
+            listed = _update_indexes(doc)
             wanted = ["".join(text.split()) for _, text in headings]
             if ["".join(title.split()) for title, _ in listed] == wanted and all(p.isdigit() for _, p in listed):
                 result = {name: int(page) for (name, _), (_, page) in zip(headings, listed, strict=True)}
@@ -224,15 +219,12 @@ class Office:
     def export(self, docx: str, pdf: str) -> None:
         """`docx` as a PDF at `pdf`: the document kept open by the last `layout` of it, else
         (LibreOffice was restarted in between) loaded again, its 目录 updated."""
-        kept, self.kept = self.kept, None
-        doc = kept[1] if kept is not None and kept[0] == docx else None
-        if doc is None:
-            if kept is not None:
-                kept[1].close(True)
+        if self.kept is not None and self.kept[0] == docx:
+            doc, self.kept = self.kept[1], None
+        else:
+            self._discard()
             doc = self._load(docx)
-            indexes = doc.getDocumentIndexes()
-            for i in range(indexes.getCount()):
-                indexes.getByIndex(i).update()
+            _update_indexes(doc)
         try:
             doc.storeToURL(Path(pdf).resolve().as_uri(), _props(FilterName="writer_pdf_Export"))
         finally:
@@ -246,12 +238,8 @@ class Office:
     def _bookmark_pages(self, doc, bookmarks: list[str]) -> dict[str, int]:
         marks = doc.getBookmarks()
         cursor = doc.getCurrentController().getViewCursor()
-        result = {}
-        for name in bookmarks:
-            if marks.hasByName(name):
-                cursor.gotoRange(marks.getByName(name).getAnchor(), False)
-                result[name] = cursor.getPage()
-        return result
+        pages = {name: _bookmark_page(marks, cursor, name) for name in bookmarks}
+        return {name: page for name, page in pages.items() if page is not None}
 
     def _run_pages(self, doc, runs: list[list[str]]) -> dict[str, int]:
         """The page of each bookmark of `runs`, each a table's rows' bookmarks in order."""
@@ -271,6 +259,25 @@ class Office:
         return {"ok": False, "error": f"unknown op {request['op']!r}"}
 
 
+def _update_indexes(doc) -> list[tuple[str, str]]:
+    """Update the document's indexes (the 目录); their entries as (title, page) pairs."""
+    indexes = doc.getDocumentIndexes()
+    listed: list[tuple[str, str]] = []
+    for i in range(indexes.getCount()):
+        index = indexes.getByIndex(i)
+        index.update()
+        listed += [tuple(line.rsplit("\t", 1)) for line in index.getAnchor().getString().splitlines() if "\t" in line]
+    return listed
+
+
+def _bookmark_page(marks, cursor, name: str) -> int | None:
+    """The page of bookmark `name` (None when the document has none of that name): milliseconds."""
+    if not marks.hasByName(name):
+        return None
+    cursor.gotoRange(marks.getByName(name).getAnchor(), False)
+    return cursor.getPage()
+
+
 def _table_pages(marks, cursor, run: list[str]) -> dict[str, int]:
     """The page of each bookmark of `run`, a table's rows' bookmarks in order (so their pages
     never decrease). The first and last rows are looked up by their bookmarks; then the end of
@@ -285,10 +292,7 @@ def _table_pages(marks, cursor, run: list[str]) -> dict[str, int]:
 
     def page(i: int) -> int | None:
         if i not in known:
-            known[i] = None
-            if marks.hasByName(run[i]):
-                cursor.gotoRange(marks.getByName(run[i]).getAnchor(), False)
-                known[i] = cursor.getPage()
+            known[i] = _bookmark_page(marks, cursor, run[i])
         return known[i]
 
     first = page(0)
