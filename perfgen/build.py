@@ -32,7 +32,7 @@ from .workbook import workbook_bytes
 from .write import build_time, docx_bytes, write_all
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-LABEL_PASSES = 3  # LibreOffice layouts at most, after the first, for labels restarted on new pages
+LABEL_PASSES = 5  # LibreOffice layouts at most, after the first, for labels restarted on new pages (2 when nothing moves back)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,17 @@ class _Table:
 @dataclass
 class Marks:
     tables: list[_Table]
+    seen: list[frozenset] = field(default_factory=list)  # the restarts of each layout so far
+    pinned: tuple[tuple[int, int], frozenset] | None = None  # (table, row) up to which the restarts stay as given
+
+    def pin(self, upto: tuple[int, int], restarts: frozenset) -> None:
+        self.pinned = (upto, frozenset(key for key in restarts if key[:2] <= upto))
+
+    def pinned_to(self, wanted: frozenset) -> frozenset:
+        if self.pinned is None:
+            return frozenset(wanted)
+        upto, restarts = self.pinned
+        return frozenset({key for key in wanted if key[:2] > upto} | restarts)
 
     def names(self) -> list[str]:
         return [name for table in self.tables for name in table.marks]
@@ -83,25 +94,46 @@ def mark_rows(docx: DocxDocument) -> Marks:
 
 def restart_on_new_pages(marks: Marks, pages: dict[str, int]) -> bool:
     """Restart every merge at the first row of each page it crosses (and undo an earlier restart
-    that is no longer at a page's top); whether anything changed."""
-    changed = False
-    for table in marks.tables:
-        page = [pages.get(name) for name in table.marks]
-        for (r, c), start in sorted(table.merged.items()):
-            wanted = r > 0 and page[r] is not None and page[r - 1] is not None and page[r] > page[r - 1]
-            if wanted == ((r, c) in table.restarted):
+    that is no longer at a page's top); whether anything changed.
+
+    A restart can move the page break it answers: a label restarted at a page's top makes its row
+    taller, the row above then moves down with it, and undoing the restart moves it back. When the
+    wanted restarts are ones already tried (the passes would alternate), the first cell where the
+    two states differ keeps its label, and every cell up to it stays as it is from then on: the
+    page gets its label (once more on its second row) and the pages after it can settle."""
+    state = {(t, r, c) for t, table in enumerate(marks.tables) for r, c in table.restarted}
+    wanted = marks.pinned_to(_wanted(marks, pages))
+    if wanted in marks.seen and wanted != state:
+        first = min(wanted ^ state)
+        labelled = wanted if first in wanted else state
+        marks.pin(first[:2], labelled)
+        wanted = marks.pinned_to(wanted)
+    marks.seen.append(frozenset(state))
+    for t, table in enumerate(marks.tables):
+        for r, c in sorted(table.merged):
+            if ((t, r, c) in wanted) == ((r, c) in table.restarted):
                 continue
             tc = table.cells[r][c]
-            if wanted:
+            if (t, r, c) in wanted:
                 _set_merge(tc, "restart")
-                _copy_content(table.cells[start][c], tc)
+                _copy_content(table.cells[table.merged[(r, c)]][c], tc)
                 table.restarted.add((r, c))
             else:
                 _set_merge(tc, "continue")
                 _copy_content(None, tc)
                 table.restarted.discard((r, c))
-            changed = True
-    return changed
+    return wanted != state
+
+
+def _wanted(marks: Marks, pages: dict[str, int]) -> frozenset[tuple[int, int, int]]:
+    """(table, row, cell) of each continuation at the first row of a page."""
+    wanted = set()
+    for t, table in enumerate(marks.tables):
+        page = [pages.get(name) for name in table.marks]
+        for r, c in table.merged:
+            if r > 0 and page[r] is not None and page[r - 1] is not None and page[r] > page[r - 1]:
+                wanted.add((t, r, c))
+    return frozenset(wanted)
 
 
 def unmark(marks: Marks) -> None:
