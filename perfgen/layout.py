@@ -153,6 +153,7 @@ class Column:
     kind: str = "text"  # text | money | percent | number | count | value (an 指标值's number)
     field: Field | None = None  # the referenced field, if any
     scope: str = "row"  # where the value comes from: spec | item | level1 | level2 | row
+    summed: bool = True  # amounts and counts are added up in the 合计 row (`total: false`: not, e.g. 项目期)
 
 
 @dataclass(frozen=True)
@@ -1132,7 +1133,14 @@ class _Reader:
         if not isinstance(body, dict):
             self.error(loc, "每一栏应写成 {value: 字段, width: 宽度}")
             return None
-        self._check_keys(body, loc, ("title", "value", "each", "width", "merge"))
+        self._check_keys(body, loc, ("title", "value", "each", "width", "merge", "total"))
+        summed = body.get("total", True)
+        if not isinstance(summed, bool):
+            self.error((*loc, "total"), "total 只能是 true 或 false（false：合计行不加这一栏，例如 项目期）")
+        column = self._column(name, body, loc, chain, row_kind)
+        return replace(column, summed=False) if column is not None and summed is False else column
+
+    def _column(self, name: str, body: dict, loc: tuple, chain: list[BlockType], row_kind: str) -> Column | None:
         width = self.integer(body.get("width", 10), (*loc, "width"), 1, 200) or 10
         title = self.template(body.get("title", name), (*loc, "title"))
         merge = body.get("merge", False)

@@ -45,6 +45,7 @@ class TableColumn:
     each: bool = False  # one of the columns an `each` column expands to
     type: Any = None  # the field type its values have (the 合计 and the workbook show them so)
     summable: bool = True  # a column sum counts each value once (not an item's amount repeated on each of its rows)
+    summed: bool = True  # shown summed in the 合计 row (the layout's `total: false`: not, e.g. 项目期)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _expand(column: Column, computed: Computed, spec: TableSpec) -> list[TableCo
         return [TableColumn(column.name, column.title.render(lambda r, p=point: p), column.kind, column.width, True, kind) for point in column.field.type.points]
     kind = column.field.type if column.field is not None else None
     repeated = len(spec.rows) == 2 and column.scope in ("item", "spec") and not column.merge  # an item's value on each of its rows
-    return [TableColumn(column.name, column.title.render(lambda r: ""), column.kind, column.width, type=kind, summable=not repeated)]
+    return [TableColumn(column.name, column.title.render(lambda r: ""), column.kind, column.width, type=kind, summable=not repeated, summed=column.summed)]
 
 
 def _item_list(computed: Computed, spec: TableSpec) -> tuple[BlockType | None, str]:
@@ -308,7 +309,7 @@ def _total(computed: Computed, spec: TableSpec, columns: list[TableColumn], rows
             if row[c].number is not None and group not in seen:
                 seen.add(group)
                 numbers.append(row[c].number)
-        if column.kind in ("money", "count") and numbers:
+        if column.kind in ("money", "count") and column.summed and numbers:
             total = sum(numbers, 0 if column.kind == "count" else Decimal(0))
             shown = column.type if isinstance(column.type, MoneyType) else computed.layout.money
             cells.append(Cell(shown.show(total) if column.kind == "money" else str(total), total))

@@ -5,7 +5,10 @@ needs the East Asian font.
 A column of a form is as wide as its author made it in Word, unless that is too narrow for what the
 spec put into it: a label of up to five characters (一级指标, 满意度指标, 百分比, 符号) or a number
 (10428.504909, ≥90%) on one line, a longer text at least four characters a line — never
-`服务/对象/满意/度指/标`. The missing width is taken from the columns that have more than their text
+`服务/对象/满意/度指/标`; a longer text with punctuation is as wide as it takes for its lines to
+break only after the punctuation (`满意度指标/（个）`, not `满意度指/标（个）`; `其中：财政资金` on one
+line, not `其中：财政资/金`), when that is no wider than BREAK_AT_PUNCTUATION characters and the
+form has the room for it (else four characters a line). The missing width is taken from the columns that have more than their text
 needs (long prose), in proportion to what they can spare; the table keeps its width. A table too
 dense for that (a portrait form of nine columns) first gets narrower cell margins (1 mm).
 
@@ -40,6 +43,9 @@ NARROW_CELL = Twips(567)  # a cell whose width is not stated is taken to be 1 cm
 
 SHORT = 5  # characters: a text this short stays on one line
 PER_LINE = 4  # characters a line a longer text gets at least
+BREAK_AT_PUNCTUATION = 8  # characters: a text's line no wider, to break only at its punctuation
+OPENING = frozenset("（(《“‘[【")  # a line may break before these …
+CLOSING = frozenset("）)》”’]】：:，,、；;。")  # … and after these (and spaces)
 SLACK = 0.25  # em added to what a text needs: LibreOffice wraps a line that fills its cell exactly
 TWIPS_PER_EMU = 635
 NARROW_MARGINS = 2 * 57  # twips: a dense table's left and right cell margins (1 mm each)
@@ -91,19 +97,17 @@ def fit_columns(docx: DocxDocument) -> None:
     do not fill their grid are left as they are."""
     body = docx.element.body
     sizes = _style_sizes(docx)
-    cache: dict[tuple[str, int], tuple[int, int]] = {}
+    cache: dict[tuple[str, int, bool], tuple[int, int]] = {}
     read = dict(zip(body.iter(W_TBL), _tables(body), strict=True))
     for form in _forms(body):
         widths = _grid(form[0])
         cells = [cell for tbl in form for cell in _cells(read[tbl], len(widths))]
         if any(cell is None for cell in cells):
             continue
-        tight, loose = [0] * len(widths), [0] * len(widths)  # what the text needs, with and without SLACK
-        for c, span, paragraphs in cells:
-            if span == 1:
-                exact, spare = _wanted(paragraphs, sizes, cache)
-                tight[c], loose[c] = max(tight[c], exact), max(loose[c], spare)
         margins = min(_table_margins(tbl) for tbl in form)
+        tight, loose = _needs(cells, len(widths), sizes, cache, punctuation=True)  # what the text needs, without and with SLACK
+        if not _fits(widths, tight, min(margins, NARROW_MARGINS)):  # no room to break labels at their punctuation only
+            tight, loose = _needs(cells, len(widths), sizes, cache, punctuation=False)
         if margins > NARROW_MARGINS and not _fits(widths, loose, margins):
             margins = NARROW_MARGINS
             for tbl in form:
@@ -120,6 +124,16 @@ def fit_columns(docx: DocxDocument) -> None:
             if stated is not None:
                 stated.set(W_W, str(sum(fitted[c : c + span])))
                 stated.set(W_TYPE, "dxa")
+
+
+def _needs(cells: list, columns: int, sizes: dict[str | None, int], cache: dict, punctuation: bool) -> tuple[list[int], list[int]]:
+    """Twips each column's text needs on a line, exactly and with SLACK (cells of one column)."""
+    tight, loose = [0] * columns, [0] * columns
+    for c, span, paragraphs in cells:
+        if span == 1:
+            exact, spare = _wanted(paragraphs, sizes, cache, punctuation)
+            tight[c], loose[c] = max(tight[c], exact), max(loose[c], spare)
+    return tight, loose
 
 
 def _stated_widths(tbl) -> list:
@@ -226,7 +240,7 @@ def _fitted(widths: list[int], need: list[int]) -> list[int]:
     return fitted
 
 
-def _wanted(paragraphs: Paragraphs, sizes: dict[str | None, int], cache: dict[tuple[str, int], tuple[int, int]]) -> tuple[int, int]:
+def _wanted(paragraphs: Paragraphs, sizes: dict[str | None, int], cache: dict[tuple[str, int, bool], tuple[int, int]], punctuation: bool) -> tuple[int, int]:
     """Twips the text of a cell's paragraphs needs on a line (see the module's doc): exactly, and
     with SLACK."""
     wanted = (0, 0)
@@ -235,14 +249,42 @@ def _wanted(paragraphs: Paragraphs, sizes: dict[str | None, int], cache: dict[tu
         if not text:
             continue
         size = sizes.get(style or None, sizes[None]) // TWIPS_PER_EMU
-        key = (text, size)
+        key = (text, size, punctuation)
         if key not in cache:
             ems = [1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text]
             one_word = len(text) <= SHORT or not any(e == 1.0 or ch.isspace() for ch, e in zip(text, ems, strict=True))
-            exact = (sum(ems) if one_word else min(sum(ems), PER_LINE)) * size
+            exact = (sum(ems) if one_word else _line_ems(text, ems) if punctuation else min(sum(ems), PER_LINE)) * size
             cache[key] = (math.ceil(exact), math.ceil(exact + size * SLACK))
         wanted = max(wanted, cache[key])
     return wanted
+
+
+def _line_ems(text: str, ems: list[float]) -> float:
+    """The width (ems) of a line that a text longer than SHORT gets: PER_LINE characters, or, when
+    the text has punctuation (or spaces) to break at, the narrowest width up to
+    BREAK_AT_PUNCTUATION whose greedy wrap breaks there only."""
+    breaks = {i for i in range(1, len(text)) if text[i - 1] in CLOSING or text[i] in OPENING or text[i].isspace() or text[i - 1].isspace()}
+    floor = min(sum(ems), PER_LINE)
+    if not breaks:
+        return floor
+    starts = [0, *sorted(breaks)]
+    candidates = sorted({sum(ems[i:j]) for i in starts for j in [*sorted(breaks), len(text)] if j > i})
+    for width in (w for w in candidates if floor <= w <= BREAK_AT_PUNCTUATION):
+        if _breaks_at(ems, width, breaks):
+            return width
+    return floor
+
+
+def _breaks_at(ems: list[float], width: float, breaks: set[int]) -> bool:
+    """Whether filling lines of `width` ems character by character breaks only at `breaks`."""
+    line = 0.0
+    for i, em in enumerate(ems):
+        if line and line + em > width + 1e-9:
+            if i not in breaks:
+                return False
+            line = 0.0
+        line += em
+    return True
 
 
 def _table_margins(tbl) -> int:

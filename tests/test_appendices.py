@@ -171,3 +171,18 @@ def test_an_alias_of_a_level1_is_counted_under_its_canonical_name(tmp_path):
     total = [c.text for c in summary.rows[-1].cells]
     assert header[-3:] == ["产出指标（个）", "效益指标（个）", "满意度指标（个）"]
     assert int(total[-2]) > 0 and sum(map(int, total[-3:])) == EXPECTED["chengde-gaoxin-guotu"][0]
+
+
+def test_a_column_declared_total_false_is_not_added_up(tmp_path):
+    """national-project's 项目期 (`total: false`): two projects of 1 年 are not 合计 2; the counts beside it are."""
+    spec = SPECS / "2022" / "chizhou-tangxi.yaml"
+    files = {p.name: p for p in build(Job(spec, Path(spec.stem)), tmp_path).outputs}
+    table = Document(files[f"{spec.stem}-附表1.docx"]).tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    total = [c.text for c in table.rows[-1].cells]
+    assert total[0] == "合计"
+    assert total[header.index("项目期")] == ""
+    counts = [c for c, title in enumerate(header) if title.endswith("（个）")]
+    assert counts and all(int(total[c]) == sum(int(row.cells[c].text) for row in table.rows[1:-1]) for c in counts)
+    ws = load_workbook(files[f"{spec.stem}.xlsx"])["附表1"]
+    assert [row for row in ws.iter_rows(min_row=4, values_only=True)][-1][header.index("项目期")] in (None, "")

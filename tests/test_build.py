@@ -220,3 +220,18 @@ def test_2022_project_tables(built):
     assert sixth_values[:3] == ["≥90％", "≥90％", "≥90％"]  # kept full-width, as entered
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
     assert "4.徐水区2022年度林业有害生物防治经费绩效目标表" in headings
+
+
+@pytest.mark.parametrize(("spec", "front_page"), [("2020/chengde-gaoxin-guotu.yaml", True), ("2022/xushui-ziranziyuan.yaml", True), ("2022/chizhou-tangxi.yaml", False), ("2020/zhengzhou-ziranziyuan.yaml", False)])
+def test_only_a_cover_or_a_toc_page_goes_unnumbered(tmp_path, spec, front_page):
+    """承德's cover and 徐水's 目录 carry no page number; a form's first page is numbered like the
+    pages after it (池州 page 1 had none, page 2 「— 2 —」), and so are its 附表 and split documents."""
+    from perfgen.build import Options
+
+    built = build(Job(SPECS / spec, Path("x")), tmp_path, Options(draft=True, split=True)).outputs
+    for docx in (p for p in built if p.suffix == ".docx"):
+        sections = Document(docx).sections
+        numbered = [s.footer.paragraphs and "PAGE" in s.footer._element.xml for s in sections]
+        assert all(numbered), docx.name
+        first_unnumbered = sections[0].different_first_page_header_footer
+        assert first_unnumbered == (front_page and "-" not in docx.stem), docx.name

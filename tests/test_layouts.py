@@ -54,11 +54,13 @@ def test_a_spec_can_name_its_own_layout_directory(tmp_path):
         ("spec:\n  目标: {type: list, of: text, numbering: '项'}\n", ["编号格式", "没有 {n}", "layout.yaml:4"]),
         ("spec:\n  项目: {type: list, item: {名称: text}}\ntables:\n  表:\n    rows: 项目\n    columns: {数: {each: 一级, value: 名称}}\n", ["each", "不能再写 value"]),
         ("spec:\n  项目: {type: list, item: {名称: text}}\ntables:\n  表:\n    rows: 项目\n    columns: {名称: 名称}\nworkbook: [表, 表]\n", ["已列过一次", "layout.yaml:9"]),
+        ("spec:\n  项目: {type: list, item: {名称: text}}\ntables:\n  表:\n    rows: 项目\n    columns: {名称: {value: 名称, total: 否}}\n", ["total", "true 或 false", "layout.yaml:8"]),
     ],
     ids=[
         "unknown type", "template of a missing field", "out of range and unknown", "broken formula", "formula of a missing field", "unknown column",
         "sum of a non-list", "formula over checkpoints", "default on an amount", "format spec in a template", "bad date format",
         "weight on text", "yes written as text", "exponential pattern", "numbering without a number", "each with a value", "a sheet twice",
+        "total not a yes or no",
     ],  # fmt: skip
 )
 def test_broken_layout_description_is_a_layout_error(tmp_path, description, expected):

@@ -170,6 +170,7 @@ def test_ctrl_c_and_sigterm_stop_a_batch_with_a_summary(tmp_path, how, workers):
     process = subprocess.Popen(
         [sys.executable, "-m", "perfgen", "build", str(specs), "-o", str(out), "--draft", "-j", workers],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a shell's background job ignores Ctrl-C: a terminal's would not
     )  # fmt: skip
     process.stdout.readline()  # the first spec is built
     if how == "SIGINT":

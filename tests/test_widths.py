@@ -58,7 +58,38 @@ class Sizes:
         return self.default
 
 
-def too_narrow(docx: Path) -> list[str]:
+BREAKS_AFTER, BREAKS_BEFORE = set("）)》”’]】：:，,、；;。 "), set("（(《“‘[【 ")
+PUNCTUATED = 8  # characters: a text with punctuation this wide or narrower breaks only at its punctuation
+
+
+def wanted_ems(text: str, punctuation: bool = True) -> float:
+    """The line a label needs: all of it up to SHORT characters; else PER_LINE characters, or
+    (`punctuation`, where the form has room) the narrowest width (half-em steps) up to
+    PUNCTUATED at which filling lines character by character breaks only after punctuation
+    (`满意度指标/（个）`, `其中：财政资金`)."""
+    if len(text) <= SHORT:
+        return em(text)
+    floor = min(em(text), PER_LINE)
+    if not punctuation:
+        return floor
+    cuts = {i for i in range(1, len(text)) if text[i - 1] in BREAKS_AFTER or text[i] in BREAKS_BEFORE}
+    for width in (w / 2 for w in range(int(2 * floor), 2 * PUNCTUATED + 1)):
+        if cuts and _wraps_at(text, width) <= cuts:
+            return width
+    return floor
+
+
+def _wraps_at(text: str, width: float) -> set[int]:
+    breaks, line = set(), 0.0
+    for i, ch in enumerate(text):
+        if line and line + em(ch) > width:
+            breaks.add(i)
+            line = 0.0
+        line += em(ch)
+    return breaks
+
+
+def too_narrow(docx: Path, punctuation: bool = False) -> list[str]:
     """Each cell paragraph that wraps where it should not: '<file> table T row R: <text> needs
     N pt, has M pt'."""
     with zipfile.ZipFile(docx) as z:
@@ -82,7 +113,7 @@ def too_narrow(docx: Path) -> list[str]:
                     size = sizes.of(style.get(f"{W}val") if style is not None else None)
                     sz = p.find(f".//{W}rPr/{W}sz")
                     size = int(sz.get(f"{W}val")) / 2 if sz is not None else size
-                    wanted = em(text) if len(text) <= SHORT else min(em(text), PER_LINE)
+                    wanted = wanted_ems(text, punctuation)
                     if wanted * size > room + 0.01:
                         found.append(f"{docx.name} table {t} row {r}: {text!r} needs {wanted * size:.1f} pt, has {room:.1f} pt")
     return found
@@ -93,6 +124,20 @@ def test_no_label_wraps_inside_a_short_word(tmp_path, example):
     built = build(Job(example, Path(example.stem)), tmp_path, Options(draft=True, split=True))
     narrow = [line for output in built.outputs if output.suffix == ".docx" for line in too_narrow(output)]
     assert narrow == []
+
+
+@pytest.mark.parametrize("example", [SPECS / "2020" / "chengde-gaoxin-guotu.yaml", SPECS / "2022" / "xushui-ziranziyuan.yaml"], ids=lambda p: p.stem)
+def test_a_summary_table_breaks_its_headers_after_their_punctuation(tmp_path, example):
+    """附表1 has room: 满意度指标/（个）, 其中：财政资金 on one line (were 满意度指/标（个）, 其中：财政资/金)."""
+    built = build(Job(example, Path(example.stem)), tmp_path, Options(draft=True))
+    summary = next(o for o in built.outputs if o.name.endswith("附表1.docx"))
+    assert too_narrow(summary, punctuation=True) == []
+
+
+def test_a_label_with_punctuation_breaks_only_after_it():
+    assert wanted_ems("满意度指标（个）") == 5 and wanted_ems("产出指标（个）") == 4
+    assert wanted_ems("其中：财政资金") == 7  # not 其中：财政资/金
+    assert wanted_ems("绩效指标描述") == PER_LINE  # no punctuation: four characters a line
 
 
 def test_the_measure_finds_a_column_too_narrow(tmp_path):

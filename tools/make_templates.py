@@ -118,9 +118,10 @@ def _defaults(doc) -> None:
     _put(rpr_default, '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/>')
 
 
-def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本", author: str = "{{ doc.部门 }}"):
-    """A4 portrait, GB/T 9704 margins, styles with East Asian fonts, page numbers 「— 1 —」;
-    `title` (a template) becomes the document's title property, the 编制单位 its author."""
+def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本", author: str = "{{ doc.部门 }}", *, front_page: bool = False):
+    """A4 portrait, GB/T 9704 margins, styles with East Asian fonts, page numbers 「— 1 —」 (not on
+    the first page when it is a `front_page`: a cover or the 目录); `title` (a template) becomes the
+    document's title property, the 编制单位 its author."""
     doc = Document()
     props = doc.core_properties
     props.title, props.author, props.comments, props.subject, props.keywords = title, author, "", "", ""
@@ -155,14 +156,15 @@ def base_document(title: str = "{{ doc.部门 }}{{ doc.年度 }}年绩效文本"
     _style(doc, "表格间隔", font=FANGSONG, size=1, line_pt=1)  # between two tables of one form: Word would join adjacent tables
     _put(doc.styles["表格间隔"].element.get_or_add_pPr(), '<w:spacing w:before="0" w:after="0" w:line="1" w:lineRule="exact"/>')  # a twip: the two rules meet as one
     _style(doc, "页码", base=None, font=SONGTI, size=14, line_pt=None)
-    _page_numbers(doc)
+    _page_numbers(doc, front_page)
     return doc
 
 
-def _page_numbers(doc) -> None:
-    """Odd pages right, even pages left, one character in from the edge; none on the cover."""
+def _page_numbers(doc, front_page: bool) -> None:
+    """Odd pages right, even pages left, one character in from the edge; none on a front page (a
+    form's first page is numbered like the pages after it)."""
     section = doc.sections[0]
-    section.different_first_page_header_footer = True
+    section.different_first_page_header_footer = front_page
     doc.settings.odd_and_even_pages_header_footer = True
     for footer, align, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
         footer.is_linked_to_previous = False
@@ -173,7 +175,8 @@ def _page_numbers(doc) -> None:
         p.add_run("— ")
         _field(p, "PAGE", "1")
         p.add_run(" —")
-    section.first_page_footer.is_linked_to_previous = False
+    if front_page:
+        section.first_page_footer.is_linked_to_previous = False
 
 
 def _field(p, instruction: str, result: str) -> None:
@@ -451,7 +454,7 @@ def part_one(doc, title: str) -> None:
 
 
 def hebei_2020():
-    doc = base_document(author="{{ doc.编制单位 }}")
+    doc = base_document(author="{{ doc.编制单位 }}", front_page=True)  # the cover
     title = para(doc, "{{ doc.部门 }}", "封面标题")
     title.paragraph_format.space_before = Pt(150)
     para(doc, "{{ doc.年度 }}年绩效文本", "封面标题")
@@ -521,7 +524,7 @@ def hebei_2022_project(doc) -> None:
 
 
 def hebei_2022():
-    doc = base_document()
+    doc = base_document(front_page=True)  # the 目录
     toc_field(doc, page_break=False)
     part_one(doc, "部门整体绩效目标")
     hebei_2022_project(doc)
