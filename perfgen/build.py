@@ -19,8 +19,8 @@ from .layout import Layout
 from .config import read_config, year_problems
 from .levels import apply_levels, profile, read_overrides
 from .load import load_source
-from .office import INSTALL_HINT, Office, OfficeError, scratch_prefix
-from .pagination import Marks, mark_rows, restart_on_new_pages, unmark
+from .office import INSTALL_HINT, LaidOut, Office, OfficeError, scratch_prefix
+from .pagination import Breaks, Marks, mark_breaks, mark_rows, relax_breaks, restart_on_new_pages, unmark
 from .office import available as office_available
 from .present import present
 from .render import render
@@ -211,31 +211,37 @@ def _documents(checked: Checked, stage: Layout, document: dict, target: Path, wh
 
 def _laid_out(docx: DocxDocument, target: Path, stage: Layout, when, options: Options, office: Office | None, pdf: bool = False) -> dict[Path, bytes]:
     """`target` (and its PDF when asked): laid out by LibreOffice, when it is there and not
-    `--draft`, for the page numbers of its 目录 and for merged labels restarted on every page they
+    `--draft`, for the page numbers of its 目录, for headings that start a new page after a page
+    holding a few lines (they follow on it instead), and for merged labels restarted on every page they
     reach (laid out again while that moves rows, at most LABEL_PASSES times: a label restarted at a
     page's top can make its row taller, move rows to the next page and leave a restart mid-page;
     the PDF is exported from the last layout); else as rendered, its 目录 marked for updating."""
     entries = fill_toc(docx)
     outputs: dict[Path, bytes] = {target: b""}  # the DOCX first, then the PDF
-    labels = office is not None and not options.draft and stage.labels_on_every_page and not one_page(docx)  # else no label is cut by a page break
+    laying_out = office is not None and not options.draft
+    labels = laying_out and stage.labels_on_every_page and not one_page(docx)  # else no label is cut by a page break
     marks = mark_rows(docx) if labels else Marks([])
-    if office is not None and not options.draft and (entries or pdf or marks.tables):
+    breaks = mark_breaks(docx) if laying_out and not stage.keep_page_breaks else Breaks({})
+    if laying_out and (entries or pdf or marks.tables or breaks.paragraphs):
         with tempfile.TemporaryDirectory(prefix=scratch_prefix()) as tmp:
             laid_out, pdf_path = Path(tmp) / "layout.docx", Path(tmp) / "layout.pdf"
             headings = [(e.bookmark, e.text) for e in entries]
 
-            def lay_out(runs: list[list[str]]) -> dict[str, int]:
+            def lay_out(runs: list[list[str]], asked: list[str] = ()) -> LaidOut:
                 laid_out.write_bytes(docx_bytes(docx, when))
-                return _office(office.lay_out, target, laid_out, headings, runs, pdf)
+                return _office(office.lay_out, target, laid_out, headings, runs, pdf, asked)
 
-            pages = lay_out(marks.runs())
+            laid = lay_out(marks.runs(), breaks.names())
+            if relax_breaks(breaks, laid.used):  # a heading follows a page holding a few lines: everything after it moved
+                laid = lay_out(marks.runs())
+            pages = laid.pages
             for passes in range(1, LABEL_PASSES + 1):  # a restarted label can make its row taller and move the rows after it
                 if not restart_on_new_pages(marks, pages):
                     break
-                pages = lay_out(marks.runs() if passes < LABEL_PASSES else [])  # at the last pass: the 目录 and PDF of the last change
+                pages = lay_out(marks.runs() if passes < LABEL_PASSES else []).pages  # at the last pass: the 目录 and PDF of the last change
             if pdf:
                 _office(office.export, target, laid_out, pdf_path)
-            unmark(marks)
+            unmark(marks, breaks)
             fill_toc(docx, pages)
             if pdf:
                 outputs[target.with_suffix(".pdf")] = pdf_path.read_bytes()

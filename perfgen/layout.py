@@ -233,6 +233,7 @@ class Layout:
     output: str = ""  # what its documents' names add to the spec's (…-自评.docx); "" for the first
     evaluation: Evaluation | None = None
     labels_on_every_page: bool = True  # merged label cells restart on each page they reach (LibreOffice layout)
+    keep_page_breaks: bool = False  # a heading's page break stands even after a page holding a few lines
     raw: Any = field(default=None, compare=False, repr=False)  # layout.yaml's data, the base's merged in
     source: Any = field(default=None, compare=False, repr=False)
 
@@ -290,6 +291,7 @@ class Description(Record):
     output: str = key("output", default="", description="added to the document's name, e.g. 自评")
     evaluation: dict[str, Any] | None = key("evaluation", default=None)
     labels_on_every_page: bool = key("labels_on_every_page", default=True, description="repeat merged labels (一级, 二级 …) on each page a table reaches; false: only where the merge starts")
+    keep_page_breaks: bool = key("keep_page_breaks", default=False, description="a heading that starts a new page (each 项目) always does; false: it follows on a page that holds less than a quarter page")
 
 
 # What a layout that extends another inherits (merged key by key) — the rest is its own.
@@ -579,7 +581,7 @@ class _Reader:
         return Layout(
             directory, d.name, d.description, d.template, d.framework, self.money, d.rules, root, indicators,
             tables, appendices, workbook, split, Path(self.source.path), output=d.output.strip(), evaluation=evaluation,
-            labels_on_every_page=d.labels_on_every_page,
+            labels_on_every_page=d.labels_on_every_page, keep_page_breaks=d.keep_page_breaks,
         )  # fmt: skip
 
     # -- fields

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from contextlib import suppress
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,14 @@ PYTHON_CANDIDATES = ("/usr/bin/python3", "/usr/local/bin/python3", "python3")
 INSTALL_HINT = "make system-deps（或 sudo apt-get install libreoffice-writer-nogui python3-uno fonts-noto-cjk fonts-arphic-ukai）"
 REQUEST_TIMEOUT = 300  # seconds for a small document; a hung LibreOffice is killed and restarted
 SECONDS_PER_MB = 120  # more for each MB of DOCX (10,000 rows lay out in minutes, not seconds)
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """What LibreOffice's layout of a document answers."""
+
+    pages: dict[str, int]  # bookmark → its page
+    used: dict[str, int]  # bookmark of a paragraph that starts a new page → the height (1/100 mm) the page before it holds
 
 
 class OfficeError(Exception):
@@ -146,16 +155,19 @@ class Office:
         self._process.wait()
         return None
 
-    def lay_out(self, docx: Path, headings: list[tuple[str, str]], runs: list[list[str]] = (), keep: bool = False) -> dict[str, int]:
+    def lay_out(self, docx: Path, headings: list[tuple[str, str]], runs: list[list[str]] = (), keep: bool = False, breaks: list[str] = ()) -> LaidOut:
         """The page of each heading, given as (bookmark, text), and of each bookmark of `runs`
-        (bookmarks in document order, e.g. a table's rows). With `keep`, LibreOffice keeps the
-        laid-out document open, so that `export` does not load and lay it out again."""
-        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "runs": [list(r) for r in runs], "keep": keep}
-        pages = self._ask(request, self._timeout(docx)).get("pages")
-        if not isinstance(pages, dict) or not all(isinstance(k, str) and type(v) is int and v > 0 for k, v in pages.items()):
+        (bookmarks in document order, e.g. a table's rows); for each bookmark of `breaks` (on a
+        paragraph that starts a new page), the height its page before holds. With `keep`,
+        LibreOffice keeps the laid-out document open, so that `export` does not load and lay it
+        out again."""
+        request = {"op": "layout", "docx": str(docx), "headings": [list(h) for h in headings], "runs": [list(r) for r in runs], "keep": keep, "breaks": list(breaks)}
+        answer = self._ask(request, self._timeout(docx))
+        pages, used = answer.get("pages"), answer.get("used", {})
+        if not all(isinstance(d, dict) and all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in d.items()) for d in (pages, used)) or 0 in pages.values():
             self._stop()
             raise OfficeError("LibreOffice 的回答无法识别")
-        return pages
+        return LaidOut(pages, used)
 
     def export(self, docx: Path, pdf: Path) -> None:
         """`docx`, as last laid out, exported to `pdf`, its 目录 showing the page numbers."""

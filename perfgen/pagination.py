@@ -6,6 +6,12 @@ every table with merged cells get a bookmark (`mark_rows`); LibreOffice answers 
 `restart_on_new_pages` then restarts each merge at the first row of every page it reaches, with the
 label's text, and the document is laid out again (the labels can make rows taller). The bookmarks
 are removed before the document is saved (`unmark`).
+
+A page break before a heading (each 项目 on a new page) can leave the page before it holding a
+few lines, the end of what came before: `mark_breaks` bookmarks those headings, LibreOffice
+answers how far down the page before each the text goes, and `relax_breaks` lets a heading whose
+page before holds less than FEW_LINES of a page follow on it instead (kept with what it
+introduces). A level-1 heading (第一部分 …), a cover or the 目录 keeps its page.
 """
 
 from __future__ import annotations
@@ -16,12 +22,17 @@ from dataclasses import dataclass, field
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 
-from .toc import bookmark, max_bookmark_id
+from .toc import bookmark, max_bookmark_id, outline_levels
 
 W_TBL, W_TR, W_TC, W_P, W_T = qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t")
 W_VMERGE, W_VAL, W_NAME, W_ID = qn("w:vMerge"), qn("w:val"), qn("w:name"), qn("w:id")
 W_BOOKMARK_START, W_BOOKMARK_END = qn("w:bookmarkStart"), qn("w:bookmarkEnd")
 MARK = "_PgRow"  # the rows' bookmarks: _PgRow<table>_<row>
+BREAK = "_PgBrk"  # the bookmarks of headings that start a new page: _PgBrk<n>
+FEW_LINES = 0.25  # of a page's text height: a page holding less before a heading's page break is not left so
+EMU_PER_HUNDREDTH_MM = 360
+W_PPR, W_PAGE_BREAK_BEFORE, W_PSTYLE, W_SECT_PR = qn("w:pPr"), qn("w:pageBreakBefore"), qn("w:pStyle"), qn("w:sectPr")
+W_PG_SZ, W_PG_MAR, W_H, W_TOP, W_BOTTOM = qn("w:pgSz"), qn("w:pgMar"), qn("w:h"), qn("w:top"), qn("w:bottom")
 LABEL_CHARACTERS = 40  # a merged cell with more text is prose (a 年度目标), not a label: it is not repeated
 
 
@@ -55,6 +66,65 @@ class Marks:
     def runs(self) -> list[list[str]]:
         """Each table's rows' bookmarks, in document order (what `Office.lay_out` asks pages of)."""
         return [table.marks for table in self.tables]
+
+
+@dataclass
+class Breaks:
+    paragraphs: dict[str, tuple[object, int]]  # bookmark → (heading paragraph, its page's text height in 1/100 mm)
+
+    def names(self) -> list[str]:
+        return list(self.paragraphs)
+
+
+def mark_breaks(docx: DocxDocument) -> Breaks:
+    """Bookmark each body paragraph of a heading below level 1 that starts a new page
+    (w:pageBreakBefore of its own)."""
+    body = docx.element.body
+    levels = outline_levels(docx)
+    next_id = max(max_bookmark_id(body), 800_000) + 1
+    found: dict[str, tuple[object, int]] = {}
+    waiting = []
+    for child in body.iterchildren():
+        if child.tag == W_SECT_PR or child.tag == W_P and child.find(f"{W_PPR}/{W_SECT_PR}") is not None:
+            height = _text_height(child if child.tag == W_SECT_PR else child.find(f"{W_PPR}/{W_SECT_PR}"))
+            found.update((name, (p, height)) for name, p in waiting)
+            waiting = []
+        if child.tag != W_P:
+            continue
+        ppr = child.find(W_PPR)
+        pbb = ppr.find(W_PAGE_BREAK_BEFORE) if ppr is not None else None
+        style = ppr.find(W_PSTYLE) if ppr is not None else None
+        if pbb is None or pbb.get(W_VAL) in ("0", "false", "off") or style is None or (levels.get(style.get(W_VAL)) or 1) < 2:
+            continue
+        name = f"{BREAK}{len(found) + len(waiting)}"
+        bookmark(child, name, next_id)
+        next_id += 1
+        waiting.append((name, child))
+    return Breaks(found)
+
+
+def relax_breaks(breaks: Breaks, used: dict[str, int]) -> bool:
+    """Drop the page break of each heading whose page before holds less than FEW_LINES of a
+    page; whether any was dropped."""
+    relaxed = False
+    for name, (p, height) in breaks.paragraphs.items():
+        if name in used and used[name] < FEW_LINES * height:
+            p.find(f"{W_PPR}/{W_PAGE_BREAK_BEFORE}").set(W_VAL, "0")
+            relaxed = True
+    return relaxed
+
+
+def _text_height(sect_pr) -> int:
+    """A section's page height less its top and bottom margins, in 1/100 mm (A4 at GB/T 9704's
+    margins when the section does not say)."""
+    size, margins = sect_pr.find(W_PG_SZ), sect_pr.find(W_PG_MAR)
+
+    def twips(element, attribute: str, default: int) -> int:
+        value = (element.get(attribute) or "").lstrip("-") if element is not None else ""
+        return int(value) if value.isdigit() else default
+
+    height = twips(size, W_H, 16838) - twips(margins, W_TOP, 2098) - twips(margins, W_BOTTOM, 1984)
+    return max(height, 1) * 635 // EMU_PER_HUNDREDTH_MM
 
 
 def mark_rows(docx: DocxDocument) -> Marks:
@@ -136,14 +206,14 @@ def _wanted(marks: Marks, pages: dict[str, int]) -> frozenset[tuple[int, int, in
     return frozenset(wanted)
 
 
-def unmark(marks: Marks) -> None:
-    names = set(marks.names())
-    for table in marks.tables:
-        for tr in table.rows:
-            ids = {b.get(W_ID) for b in tr.iter(W_BOOKMARK_START) if b.get(W_NAME) in names}
-            for b in [*tr.iter(W_BOOKMARK_START), *tr.iter(W_BOOKMARK_END)]:
-                if b.get(W_ID) in ids:
-                    b.getparent().remove(b)
+def unmark(marks: Marks, breaks: Breaks) -> None:
+    """The rows' and headings' bookmarks removed."""
+    names = {*marks.names(), *breaks.names()}
+    for element in [*(p for p, _ in breaks.paragraphs.values()), *(tr for table in marks.tables for tr in table.rows)]:
+        ids = {b.get(W_ID) for b in element.iter(W_BOOKMARK_START) if b.get(W_NAME) in names}
+        for b in [*element.iter(W_BOOKMARK_START), *element.iter(W_BOOKMARK_END)]:
+            if b.get(W_ID) in ids:
+                b.getparent().remove(b)
 
 
 def _merge(tc) -> str:

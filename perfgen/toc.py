@@ -48,7 +48,7 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[Toc
         return []
     first_p, last_p, instruction = field
     low, high = _levels(instruction)
-    outline = _outline_levels(doc)
+    outline = outline_levels(doc)
     region = _paragraphs_between(body, first_p, last_p)
     entries = []
     next_id = max_bookmark_id(body) + 1
@@ -105,7 +105,7 @@ def _levels(instruction: str) -> tuple[int, int]:
     return (int(match[1]), int(match[2])) if match else (1, 3)
 
 
-def _outline_levels(doc: DocxDocument) -> dict[str, int]:
+def outline_levels(doc: DocxDocument) -> dict[str, int]:
     """styleId → 1-based outline level, following basedOn."""
     styles = {s.get(qn("w:styleId")): s for s in doc.styles.element.iter(qn("w:style"))}
 

@@ -191,12 +191,14 @@ class Office:
             raise RuntimeError(f"LibreOffice could not open {path}")
         return doc
 
-    def layout(self, docx: str, headings: list[list[str]], runs: list[list[str]] = (), keep: bool = False) -> dict[str, int]:
+    def layout(self, docx: str, headings: list[list[str]], runs: list[list[str]] = (), keep: bool = False, breaks: list[str] = ()) -> tuple[dict[str, int], dict[str, int]]:
         """The page of each heading ([bookmark, text] pairs) and of each bookmark of `runs` (each a
-        table's rows' bookmarks, in order). The 目录 (imported as a LibreOffice index) is updated:
-        when its entries are exactly the headings asked for, its numbers are the answer; otherwise
-        each heading's bookmark is looked up on the laid-out pages. With `keep`, the document
-        stays open for `export` (the caller decides from the pages whether it is final)."""
+        table's rows' bookmarks, in order); the height the page before each bookmark of `breaks`
+        holds (1/100 mm, from the page's top to the last line before the bookmark). The 目录
+        (imported as a LibreOffice index) is updated: when its entries are exactly the headings
+        asked for, its numbers are the answer; otherwise each heading's bookmark is looked up on
+        the laid-out pages. With `keep`, the document stays open for `export` (the caller decides
+        from the pages whether it is final)."""
         self._discard()
         doc = self._load(docx)
         try:
@@ -207,6 +209,7 @@ class Office:
             else:
                 result = self._bookmark_pages(doc, [name for name, _ in headings])
             result.update(self._run_pages(doc, runs))
+            used = self._used_before(doc, breaks)
         except BaseException:
             doc.close(True)
             raise
@@ -214,7 +217,7 @@ class Office:
             self.kept = (docx, doc)
         else:
             doc.close(True)
-        return result
+        return result, used
 
     def export(self, docx: str, pdf: str) -> None:
         """`docx` as a PDF at `pdf`: the document kept open by the last `layout` of it, else
@@ -250,9 +253,28 @@ class Office:
             result.update(_table_pages(marks, cursor, run))
         return result
 
+    def _used_before(self, doc, breaks: list[str]) -> dict[str, int]:
+        """For each bookmark of `breaks` at a page's start: how far down the page before it the
+        text goes (1/100 mm from the top of that page's first line to the top of its last)."""
+        marks = doc.getBookmarks()
+        cursor = doc.getCurrentController().getViewCursor()
+        used = {}
+        for name in breaks:
+            if not marks.hasByName(name):
+                continue
+            cursor.gotoRange(marks.getByName(name).getAnchor().getStart(), False)
+            page = cursor.getPage()
+            if page < 2 or not cursor.goLeft(1, False) or cursor.getPage() != page - 1:
+                continue
+            bottom = cursor.getPosition().Y
+            cursor.jumpToStartOfPage()
+            used[name] = max(0, bottom - cursor.getPosition().Y)
+        return used
+
     def handle(self, request: dict) -> dict:
         if request["op"] == "layout":
-            return {"ok": True, "pages": self.layout(request["docx"], request["headings"], request.get("runs", []), request.get("keep", False))}
+            pages, used = self.layout(request["docx"], request["headings"], request.get("runs", []), request.get("keep", False), request.get("breaks", []))
+            return {"ok": True, "pages": pages, "used": used}
         if request["op"] == "export":
             self.export(request["docx"], request["pdf"])
             return {"ok": True}

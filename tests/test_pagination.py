@@ -1,6 +1,8 @@
 """Labels on every page: a merged label cell that a page break cuts restarts on the new page with
 its text (pages come from LibreOffice; here they are given, and one test asks LibreOffice)."""
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,10 @@ from docx.oxml.ns import qn
 
 from perfgen.build import Job, Options, build
 from perfgen.office import available as office_available
-from perfgen.pagination import mark_rows, restart_on_new_pages, unmark
+from perfgen.pagination import Breaks, mark_rows, restart_on_new_pages, unmark
 
 HENAN = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"  # the 河南 indicator table runs over 7 pages
+SEED_002 = SPECS / "2020" / "chengde-gaoxin-guotu.yaml"  # 河北 2020: each 项目 on a new page
 
 
 def rendered(tmp_path):
@@ -51,14 +54,12 @@ def test_a_merge_cut_by_a_page_break_restarts_with_its_label(tmp_path):
     assert merge_of(tc) == "restart" and merge_of(table.cells[break_at + 1][c]) == "restart"
     assert not restart_on_new_pages(marks, moved)
     assert not restart_on_new_pages(marks, pages)  # back again: both stay, the page's second row repeats the label
-    unmark(marks)
+    unmark(marks, Breaks({}))
     assert not [b for b in doc.element.body.iter(qn("w:bookmarkStart")) if b.get(qn("w:name")).startswith("_PgRow")]
 
 
 @pytest.mark.skipif(not office_available(), reason="LibreOffice is not installed (make system-deps)")
 def test_every_page_of_the_henan_indicator_table_shows_its_level1_label(tmp_path):
-    import subprocess
-
     from perfgen.office import Office
 
     with Office() as office:
@@ -87,7 +88,7 @@ def test_the_written_appendix_has_its_labels_at_every_page_top_and_nowhere_else(
         written = Document(str(next(p for p in out if p.name.endswith("附表2.docx"))))
         marks = mark_rows(written)
         written.save(str(tmp_path / "marked.docx"))
-        pages = office.lay_out(tmp_path / "marked.docx", [], marks.runs())
+        pages = office.lay_out(tmp_path / "marked.docx", [], marks.runs()).pages
     tops = 0
     for table in marks.tables:
         page = [pages[name] for name in table.marks]
@@ -102,3 +103,38 @@ def test_the_written_appendix_has_its_labels_at_every_page_top_and_nowhere_else(
                 elif merge_of(tc) == "restart":  # a page's second row only, where its break alternated
                     assert r > 1 and page[r - 1] > page[r - 2], f"第 {page[r]} 页中间重复了标签（第 {r} 行）"
     assert tops >= 5
+
+
+def test_a_heading_after_a_page_of_few_lines_follows_on_it(tmp_path):
+    """承德: each 项目 starts a new page (w:pageBreakBefore on its heading); where the page before
+    holds less than a quarter page, the heading follows on it. 第一部分 … (level 1) keep their pages."""
+    from perfgen.pagination import mark_breaks, relax_breaks
+
+    doc = Document(build(Job(SEED_002, Path("c")), tmp_path, Options(draft=True)).outputs[0])
+    breaks = mark_breaks(doc)
+    headings = [text_of(p) for p, _ in breaks.paragraphs.values()]
+    assert len(headings) == 7 and all("项目" in h for h in headings) and not [h for h in headings if "部分" in h]  # 8 项目, the first after 第三部分
+    names = breaks.names()
+    height = next(iter(breaks.paragraphs.values()))[1]
+    assert 20_000 < height < 25_000  # A4 less GB/T 9704's margins, in 1/100 mm
+    assert not relax_breaks(breaks, {name: height // 2 for name in names})
+    assert relax_breaks(breaks, {names[1]: height // 10})
+    kept = [p.find(f"{qn('w:pPr')}/{qn('w:pageBreakBefore')}").get(qn("w:val")) for p, _ in breaks.paragraphs.values()]
+    assert kept == [None, "0", None, None, None, None, None]
+    unmark(mark_rows(doc), breaks)
+    assert not [b for b in doc.element.body.iter(qn("w:bookmarkStart")) if b.get(qn("w:name")).startswith("_PgBrk")]
+
+
+@pytest.mark.skipif(not office_available() or shutil.which("pdftotext") is None, reason="LibreOffice or poppler is not installed (make system-deps)")
+def test_no_page_holds_only_the_last_lines_of_a_project(tmp_path):
+    """承德 page 13 held the two last lines of 项目二 (then 项目三 started a new page)."""
+    from perfgen.office import Office
+
+    with Office() as office:
+        out = build(Job(SEED_002, Path("c")), tmp_path, Options(pdf=True), office).outputs
+    pdf = next(p for p in out if p.suffix == ".pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    tail = next(i for i, page in enumerate(pages) if "衡量绩效目标指标实现程度而设置的" in "".join(page.split()))
+    assert "第三次全国国土调查项目" in "".join(pages[tail].split())
+    lines = [len([line for line in page.splitlines() if line.strip()]) for page in pages[1:-1]]  # not the cover, nor the last page
+    assert min(count for count, page in zip(lines, pages[1:], strict=False) if "部分" not in page) >= 5, lines
