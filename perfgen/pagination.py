@@ -12,6 +12,9 @@ few lines, the end of what came before: `mark_breaks` bookmarks those headings, 
 answers how far down the page before each the text goes, and `relax_breaks` lets a heading whose
 page before holds less than FEW_LINES of a page follow on it instead (kept with what it
 introduces). A level-1 heading (第一部分 …), a cover or the 目录 keeps its page.
+
+Prose merged down several rows is not repeated: its rows keep together instead
+(`keep_prose_together`, applied when the document is rendered, so Word keeps them too).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ MARK = "_PgRow"  # the rows' bookmarks: _PgRow<table>_<row>
 BREAK = "_PgBrk"  # the bookmarks of headings that start a new page: _PgBrk<n>
 FEW_LINES = 0.25  # of a page's text height: a page holding less before a heading's page break is not left so
 EMU_PER_HUNDREDTH_MM = 360
-W_PPR, W_PAGE_BREAK_BEFORE, W_PSTYLE, W_SECT_PR = qn("w:pPr"), qn("w:pageBreakBefore"), qn("w:pStyle"), qn("w:sectPr")
+W_PPR, W_PAGE_BREAK_BEFORE, W_PSTYLE, W_SECT_PR, W_KEEP_NEXT = qn("w:pPr"), qn("w:pageBreakBefore"), qn("w:pStyle"), qn("w:sectPr"), qn("w:keepNext")
 W_PG_SZ, W_PG_MAR, W_H, W_TOP, W_BOTTOM = qn("w:pgSz"), qn("w:pgMar"), qn("w:h"), qn("w:top"), qn("w:bottom")
 LABEL_CHARACTERS = 40  # a merged cell with more text is prose (a 年度目标), not a label: it is not repeated
 
@@ -125,6 +128,46 @@ def _text_height(sect_pr) -> int:
 
     height = twips(size, W_H, 16838) - twips(margins, W_TOP, 2098) - twips(margins, W_BOTTOM, 1984)
     return max(height, 1) * 635 // EMU_PER_HUNDREDTH_MM
+
+
+def keep_prose_together(docx: DocxDocument) -> None:
+    """Keep the rows of each prose cell merged down several rows (more than LABEL_CHARACTERS: not
+    repeated on a new page) on one page: every paragraph of its rows but the last keeps with the
+    next (Word's way to keep rows together; LibreOffice reads it too). Cut by a page break, such a
+    cell shows its text only where the merge starts, and LibreOffice draws what does not fit
+    over the rows below. A group taller than a page still breaks."""
+    for tbl in docx.element.body.iter(W_TBL):
+        rows = [tr for tr in tbl if tr.tag == W_TR]
+        cells = [[tc for tc in tr if tc.tag == W_TC] for tr in rows]
+        last = [0] * len(rows)  # the last row each row must stay with
+        for r, row in enumerate(cells):
+            for c, tc in enumerate(row):
+                if _merge(tc) != "restart" or len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
+                    continue
+                end = r
+                while end + 1 < len(cells) and c < len(cells[end + 1]) and _merge(cells[end + 1][c]) == "continue":
+                    end += 1
+                last[r] = max(last[r], end)
+        end = -1
+        for r, tr in enumerate(rows):
+            end = max(end, last[r])
+            if r < end:
+                for p in tr.iter(W_P):
+                    _keep_with_next(p)
+
+
+def _keep_with_next(p) -> None:
+    ppr = p.find(W_PPR)
+    if ppr is None:
+        ppr = p.makeelement(W_PPR, {})
+        p.insert(0, ppr)
+    if ppr.find(W_KEEP_NEXT) is None:
+        style = ppr.find(W_PSTYLE)
+        keep = ppr.makeelement(W_KEEP_NEXT, {})
+        if style is not None:
+            style.addnext(keep)  # pPr's children in schema order: pStyle, keepNext, …
+        else:
+            ppr.insert(0, keep)
 
 
 def mark_rows(docx: DocxDocument) -> Marks:
@@ -241,6 +284,9 @@ def _copy_content(source, tc) -> None:
         for p in new:
             for b in [*p.iter(W_BOOKMARK_START), *p.iter(W_BOOKMARK_END)]:
                 b.getparent().remove(b)
+    if any(p.find(f"{W_PPR}/{W_KEEP_NEXT}") is not None for p in old):  # its row stays with the next (keep_prose_together)
+        for p in new:
+            _keep_with_next(p)
     anchor = old[0]
     for p in new:
         anchor.addprevious(p)

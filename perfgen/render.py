@@ -40,6 +40,7 @@ from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
 from .errors import OutputError, Position, RenderError, os_reason
+from .pagination import keep_prose_together
 from .typeset import fit_columns, let_tall_rows_split, mark_east_asian_punctuation
 from .write import write_atomic
 
@@ -315,6 +316,7 @@ def render(template_path: Path, context: dict) -> DocxDocument:
     _fill_empty_cells(template.docx)
     fit_columns(template.docx)
     let_tall_rows_split(template.docx)
+    keep_prose_together(template.docx)
     mark_east_asian_punctuation(template.docx)
     return template.docx
 
