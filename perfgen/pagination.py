@@ -136,24 +136,25 @@ def keep_prose_together(docx: DocxDocument) -> None:
     next (Word's way to keep rows together; LibreOffice reads it too). Cut by a page break, such a
     cell shows its text only where the merge starts, and LibreOffice draws what does not fit
     over the rows below. A group taller than a page still breaks."""
-    for tbl in docx.element.body.iter(W_TBL):
-        rows = [tr for tr in tbl if tr.tag == W_TR]
-        cells = [[tc for tc in tr if tc.tag == W_TC] for tr in rows]
-        last = [0] * len(rows)  # the last row each row must stay with
-        for r, row in enumerate(cells):
-            for c, tc in enumerate(row):
-                if _merge(tc) != "restart" or len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
-                    continue
-                end = r
-                while end + 1 < len(cells) and c < len(cells[end + 1]) and _merge(cells[end + 1][c]) == "continue":
-                    end += 1
-                last[r] = max(last[r], end)
-        end = -1
-        for r, tr in enumerate(rows):
-            end = max(end, last[r])
-            if r < end:
-                for p in tr.iter(W_P):
-                    _keep_with_next(p)
+    kept: set = set()  # rows that stay with the next
+    starts = (v.getparent().getparent() for v in docx.element.body.iter(W_VMERGE) if v.get(W_VAL) == "restart")  # w:tc/w:tcPr/w:vMerge
+    for tc in starts:
+        if tc.tag != W_TC or len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
+            continue
+        tr = tc.getparent()
+        c = [cell for cell in tr if cell.tag == W_TC].index(tc)
+        rows = [tr]
+        below = tr.getnext()
+        while below is not None and below.tag == W_TR:
+            cells = [cell for cell in below if cell.tag == W_TC]
+            if c >= len(cells) or _merge(cells[c]) != "continue":
+                break
+            rows.append(below)
+            below = below.getnext()
+        kept.update(rows[:-1])
+    for tr in kept:
+        for p in tr.iter(W_P):
+            _keep_with_next(p)
 
 
 def _keep_with_next(p) -> None:
