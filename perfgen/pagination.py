@@ -13,8 +13,9 @@ answers how far down the page before each the text goes, and `relax_breaks` lets
 page before holds less than FEW_LINES of a page follow on it instead (kept with what it
 introduces). A level-1 heading (第一部分 …), a cover or the 目录 keeps its page.
 
-Prose merged down several rows is not repeated: its rows keep together instead
-(`keep_prose_together`, applied when the document is rendered, so Word keeps them too).
+Prose merged down several rows is not repeated: its rows keep together instead, and a table's
+last row keeps with the one before (`keep_prose_together`, applied when the document is
+rendered, so Word keeps them too).
 """
 
 from __future__ import annotations
@@ -135,8 +136,13 @@ def keep_prose_together(docx: DocxDocument) -> None:
     repeated on a new page) on one page: every paragraph of its rows but the last keeps with the
     next (Word's way to keep rows together; LibreOffice reads it too). Cut by a page break, such a
     cell shows its text only where the merge starts, and LibreOffice draws what does not fit
-    over the rows below. A group taller than a page still breaks."""
+    over the rows below. A group taller than a page still breaks. So does the last row of a table
+    keep with the row before it (a 合计 row is never alone on a page)."""
     kept: set = set()  # rows that stay with the next
+    for tbl in docx.element.body.iter(W_TBL):
+        rows = [tr for tr in tbl if tr.tag == W_TR]
+        if len(rows) > 2:
+            kept.add(rows[-2])
     starts = (v.getparent().getparent() for v in docx.element.body.iter(W_VMERGE) if v.get(W_VAL) == "restart")  # w:tc/w:tcPr/w:vMerge
     for tc in starts:
         if tc.tag != W_TC or len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:

@@ -157,7 +157,7 @@ def prose_groups(doc) -> list[tuple[int, int, int]]:
     return groups
 
 
-def test_the_rows_of_merged_prose_keep_together(tmp_path):
+def test_the_rows_of_merged_prose_and_a_tables_last_two_rows_keep_together(tmp_path):
     doc = rendered(tmp_path)  # 郑州: 指标说明 merged down the rows of a 二级
     groups = [g for g in prose_groups(doc) if g[2] > g[1]]
     assert groups
@@ -167,6 +167,10 @@ def test_the_rows_of_merged_prose_keep_together(tmp_path):
         for r in range(first, last + 1):
             kept = [p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None for p in rows[r].iter(qn("w:p"))]
             assert all(kept) if r < last else True, (t, r)
+    for tbl in tables:  # and a table never ends with one row alone on a page (a 合计 row)
+        rows = [tr for tr in tbl if tr.tag == qn("w:tr")]
+        if len(rows) > 2:
+            assert all(p.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None for p in rows[-2].iter(qn("w:p")))
 
 
 @pytest.mark.skipif(not office_available(), reason="LibreOffice is not installed (make system-deps)")
