@@ -380,8 +380,9 @@ def _declared_name(directory: Path) -> str | None:
 
 
 def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
-    """The layout a spec names: a built-in name (河北-2020) or a directory relative to the spec."""
-    if "/" in reference or "\\" in reference or reference.startswith("."):
+    """The layout a spec names: a directory relative to the spec (`./my-form`, `forms/河北`, or
+    `my-form` when the spec's directory has one of that name) or a built-in name (河北-2020)."""
+    if "/" in reference or "\\" in reference or reference.startswith(".") or (spec_dir / reference / DESCRIPTION_FILE).is_file():
         directory = (spec_dir / reference).resolve()
         if not (directory / DESCRIPTION_FILE).is_file():
             raise LayoutError.single(
@@ -394,7 +395,9 @@ def find_layout(reference: str, spec_dir: Path, where: Position) -> Layout:
             if reference in (layout.name, directory.name):
                 return layout
     names = "、".join(layout.name for layout in builtin_layouts())
-    raise LayoutError.single(where, "L001", f"没有名为「{reference}」的版式：可用的版式有 {names}（运行 perfgen layouts 查看说明）。")
+    raise LayoutError.single(
+        where, "L001", f"没有名为「{reference}」的版式，规格文件所在目录里也没有这个版式目录：可用的版式有 {names}（运行 perfgen layouts 查看说明）；自己的版式请写目录的路径，例如 ./{reference}。"
+    )
 
 
 def load_layout(directory: Path) -> Layout:

@@ -34,6 +34,23 @@ def test_a_spec_can_name_its_own_layout_directory(tmp_path):
     assert "第1项 耕地保护项目" in [p.text for p in Document(out).paragraphs]
 
 
+@pytest.mark.parametrize("written", ["my-form", "./my-form"])
+def test_a_layout_directory_beside_the_spec_is_found_with_or_without_dot_slash(tmp_path, written):
+    shutil.copytree(templates_root() / "hebei-2020", tmp_path / "my-form")
+    spec = tmp_path / "x.yaml"
+    spec.write_text((ROOTS / "minimal" / "spec.yaml").read_text(encoding="utf-8").replace("版式: 河北-2020", f"版式: {written}"), encoding="utf-8")
+    assert build(Job(spec, Path("x")), tmp_path / "out").outputs[0].is_file()
+
+
+def test_an_unknown_layout_name_says_where_it_was_looked_for(tmp_path):
+    spec = tmp_path / "x.yaml"
+    spec.write_text((ROOTS / "minimal" / "spec.yaml").read_text(encoding="utf-8").replace("版式: 河北-2020", "版式: my-form"), encoding="utf-8")
+    with pytest.raises(LayoutError) as caught:
+        build(Job(spec, Path("x")), tmp_path / "out")
+    message = str(caught.value)
+    assert "my-form" in message and "规格文件所在目录" in message and "./my-form" in message and "x.yaml:" in message
+
+
 @pytest.mark.parametrize(
     ("description", "expected"),
     [
