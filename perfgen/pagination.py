@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
+from lxml import etree
 
 from .toc import bookmark, max_bookmark_id, outline_levels
 
@@ -138,14 +139,17 @@ def keep_prose_together(docx: DocxDocument) -> None:
     cell shows its text only where the merge starts, and LibreOffice draws what does not fit
     over the rows below. A group taller than a page still breaks. So does the last row of a table
     keep with the row before it (a 合计 row is never alone on a page)."""
-    kept: set = set()  # rows that stay with the next
-    for tbl in docx.element.body.iter(W_TBL):
-        rows = [tr for tr in tbl if tr.tag == W_TR]
-        if len(rows) > 2:
-            kept.add(rows[-2])
-    starts = (v.getparent().getparent() for v in docx.element.body.iter(W_VMERGE) if v.get(W_VAL) == "restart")  # w:tc/w:tcPr/w:vMerge
-    for tc in starts:
-        if tc.tag != W_TC or len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
+    kept = set()  # rows that stay with the next
+    for element in docx.element.body.iter(W_TBL, W_VMERGE):  # one walk
+        if element.tag == W_TBL:
+            rows = element.findall(W_TR)
+            if len(rows) > 2:
+                kept.add(rows[-2])
+            continue
+        tc = element.getparent().getparent()  # w:tc/w:tcPr/w:vMerge
+        if element.get(W_VAL) != "restart" or tc.tag != W_TC or len(etree.tostring(tc, method="text", encoding=str).strip()) <= LABEL_CHARACTERS:
+            continue  # (all of a cell's text at C speed: a label is short whatever it holds)
+        if len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
             continue
         tr = tc.getparent()
         c = [cell for cell in tr if cell.tag == W_TC].index(tc)

@@ -97,7 +97,7 @@ def fit_columns(docx: DocxDocument) -> None:
     do not fill their grid are left as they are."""
     body = docx.element.body
     sizes = _style_sizes(docx)
-    cache: dict[tuple[str, int, bool], tuple[int, int]] = {}
+    cache: dict[tuple[str, int], tuple[int, int, int, int]] = {}
     read = dict(zip(body.iter(W_TBL), _tables(body), strict=True))
     for form in _forms(body):
         widths = _grid(form[0])
@@ -105,9 +105,9 @@ def fit_columns(docx: DocxDocument) -> None:
         if any(cell is None for cell in cells):
             continue
         margins = min(_table_margins(tbl) for tbl in form)
-        tight, loose = _needs(cells, len(widths), sizes, cache, punctuation=True)  # what the text needs, without and with SLACK
+        tight, loose, plain_tight, plain_loose = _needs(cells, len(widths), sizes, cache)  # what the text needs, without and with SLACK
         if not _fits(widths, tight, min(margins, NARROW_MARGINS)):  # no room to break labels at their punctuation only
-            tight, loose = _needs(cells, len(widths), sizes, cache, punctuation=False)
+            tight, loose = plain_tight, plain_loose
         if margins > NARROW_MARGINS and not _fits(widths, loose, margins):
             margins = NARROW_MARGINS
             for tbl in form:
@@ -126,14 +126,15 @@ def fit_columns(docx: DocxDocument) -> None:
                 stated.set(W_TYPE, "dxa")
 
 
-def _needs(cells: list, columns: int, sizes: dict[str | None, int], cache: dict, punctuation: bool) -> tuple[list[int], list[int]]:
-    """Twips each column's text needs on a line, exactly and with SLACK (cells of one column)."""
-    tight, loose = [0] * columns, [0] * columns
+def _needs(cells: list, columns: int, sizes: dict[str | None, int], cache: dict) -> tuple[list[int], ...]:
+    """Twips each column's text needs on a line, exactly and with SLACK (cells of one column):
+    with labels broken after their punctuation, and at four characters a line."""
+    needs = [[0] * columns for _ in range(4)]
     for c, span, paragraphs in cells:
         if span == 1:
-            exact, spare = _wanted(paragraphs, sizes, cache, punctuation)
-            tight[c], loose[c] = max(tight[c], exact), max(loose[c], spare)
-    return tight, loose
+            for need, value in zip(needs, _wanted(paragraphs, sizes, cache), strict=True):
+                need[c] = max(need[c], value)
+    return tuple(needs)
 
 
 def _stated_widths(tbl) -> list:
@@ -240,22 +241,22 @@ def _fitted(widths: list[int], need: list[int]) -> list[int]:
     return fitted
 
 
-def _wanted(paragraphs: Paragraphs, sizes: dict[str | None, int], cache: dict[tuple[str, int, bool], tuple[int, int]], punctuation: bool) -> tuple[int, int]:
+def _wanted(paragraphs: Paragraphs, sizes: dict[str | None, int], cache: dict[tuple[str, int], tuple[int, int, int, int]]) -> tuple[int, ...]:
     """Twips the text of a cell's paragraphs needs on a line (see the module's doc): exactly, and
-    with SLACK."""
-    wanted = (0, 0)
+    with SLACK; breaking labels after their punctuation, then at PER_LINE characters."""
+    wanted = (0, 0, 0, 0)
     for style, text in paragraphs:
         text = text.strip()
         if not text:
             continue
         size = sizes.get(style or None, sizes[None]) // TWIPS_PER_EMU
-        key = (text, size, punctuation)
+        key = (text, size)
         if key not in cache:
             ems = [1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5 for ch in text]
             one_word = len(text) <= SHORT or not any(e == 1.0 or ch.isspace() for ch, e in zip(text, ems, strict=True))
-            exact = (sum(ems) if one_word else _line_ems(text, ems) if punctuation else min(sum(ems), PER_LINE)) * size
-            cache[key] = (math.ceil(exact), math.ceil(exact + size * SLACK))
-        wanted = max(wanted, cache[key])
+            punctuated, plain = (sum(ems), sum(ems)) if one_word else (_line_ems(text, ems), min(sum(ems), PER_LINE))
+            cache[key] = tuple(math.ceil(width * size + slack) for width in (punctuated, plain) for slack in (0, size * SLACK))
+        wanted = tuple(map(max, wanted, cache[key]))
     return wanted
 
 
