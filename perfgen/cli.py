@@ -294,8 +294,8 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
 
 @main.command()
 def layouts() -> None:
-    """列出可用的版式。"""
-    from .layout import builtin_layouts
+    """列出可用的版式：内置版式，以及当前目录下（三层以内）各版式目录。"""
+    from .layout import builtin_layouts, load_layout, repository_layouts
 
     try:
         available = builtin_layouts()
@@ -304,6 +304,17 @@ def layouts() -> None:
         sys.exit(EXIT_INPUT)
     for layout in available:
         click.echo(f"{layout.name}\t{layout.description}")
+    own = repository_layouts(Path.cwd())
+    if own:
+        click.echo("\n本目录下的版式（在规格里写「版式: 目录路径」，路径相对于规格文件）：")
+    for directory in own:
+        where = directory.relative_to(Path.cwd()).as_posix()
+        try:
+            layout = load_layout(directory)
+        except PerfgenError as exc:
+            click.echo(f"{where}\t（有 {len(exc.findings)} 个问题，无法使用：{exc.findings[0].message}）")
+            continue
+        click.echo(f"{where}\t{layout.name}\t{layout.description}")
 
 
 @main.command()

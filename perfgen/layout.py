@@ -369,6 +369,27 @@ def builtin_layouts() -> list[Layout]:
     return [load_layout(d) for d in _builtin_directories()]
 
 
+SKIPPED_DIRECTORIES = frozenset({"node_modules", "build", "site-packages", "__pycache__"})  # besides hidden ones
+
+
+def repository_layouts(root: Path, depth: int = 3) -> list[Path]:
+    """The layout directories (with a layout.yaml) under `root`, down to `depth` levels, sorted;
+    not the built-in ones, hidden directories, outputs or installed packages."""
+    builtin = {d.resolve() for d in _builtin_directories()}
+    found, level = [], [root]
+    for _ in range(depth):
+        below = []
+        for directory in level:
+            try:
+                children = sorted(c for c in directory.iterdir() if c.is_dir() and not c.name.startswith(".") and c.name not in SKIPPED_DIRECTORIES)
+            except OSError:
+                continue
+            found += [c for c in children if (c / DESCRIPTION_FILE).is_file() and c.resolve() not in builtin]
+            below += children
+        level = below
+    return sorted(found)
+
+
 def _builtin_directories() -> list[Path]:
     return [d for d in sorted(templates_root().iterdir()) if (d / DESCRIPTION_FILE).is_file()]
 

@@ -60,6 +60,28 @@ def test_check_and_layouts():
     assert result.returncode == 0 and result.stdout.startswith("河北-2020\t")
 
 
+def test_layouts_lists_the_layouts_of_the_current_directory(tmp_path):
+    import shutil
+
+    from perfgen.layout import templates_root
+
+    shutil.copytree(templates_root() / "hebei-2020", tmp_path / "layouts" / "my-form")
+    description = tmp_path / "layouts" / "my-form" / "layout.yaml"
+    description.write_text(description.read_text(encoding="utf-8").replace("name: 河北-2020", "name: 我的版式"), encoding="utf-8")
+    (tmp_path / "layouts" / "broken").mkdir()
+    (tmp_path / "layouts" / "broken" / "layout.yaml").write_text("name: x\n", encoding="utf-8")
+    (tmp_path / ".hidden" / "x").mkdir(parents=True)
+    shutil.copy(description, tmp_path / ".hidden" / "x" / "layout.yaml")
+    result = perfgen("layouts", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "layouts/my-form\t我的版式\t" in "\n".join(lines) and lines[0].startswith("河北-2020\t")
+    assert any(line.startswith("layouts/broken\t") and "description" in line for line in lines)
+    assert ".hidden" not in result.stdout
+    in_repository = perfgen("layouts", cwd=templates_root().parent).stdout
+    assert "templates/hebei-2020" not in in_repository  # the built-ins are not listed twice
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
