@@ -137,8 +137,8 @@ def keep_prose_together(docx: DocxDocument) -> None:
     repeated on a new page) on one page: every paragraph of its rows but the last keeps with the
     next (Word's way to keep rows together; LibreOffice reads it too). Cut by a page break, such a
     cell shows its text only where the merge starts, and LibreOffice draws what does not fit
-    over the rows below. A group taller than a page still breaks. So does the last row of a table
-    keep with the row before it (a 合计 row is never alone on a page)."""
+    over the rows below. A group taller than a page still breaks. A table's last row, too, keeps
+    with the row before it (a 合计 row is never alone on a page)."""
     kept = set()  # rows that stay with the next
     for element in docx.element.body.iter(W_TBL, W_VMERGE):  # one walk
         if element.tag == W_TBL:
@@ -147,9 +147,7 @@ def keep_prose_together(docx: DocxDocument) -> None:
                 kept.add(rows[-2])
             continue
         tc = element.getparent().getparent()  # w:tc/w:tcPr/w:vMerge
-        if element.get(W_VAL) != "restart" or tc.tag != W_TC or len(etree.tostring(tc, method="text", encoding=str).strip()) <= LABEL_CHARACTERS:
-            continue  # (all of a cell's text at C speed: a label is short whatever it holds)
-        if len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
+        if element.get(W_VAL) != "restart" or tc.tag != W_TC or _is_label(tc):
             continue
         tr = tc.getparent()
         c = [cell for cell in tr if cell.tag == W_TC].index(tc)
@@ -165,6 +163,13 @@ def keep_prose_together(docx: DocxDocument) -> None:
     for tr in kept:
         for p in tr.iter(W_P):
             _keep_with_next(p)
+
+
+def _is_label(tc) -> bool:
+    """Whether a merged cell holds a label (up to LABEL_CHARACTERS), not prose."""
+    if len(etree.tostring(tc, method="text", encoding=str).strip()) <= LABEL_CHARACTERS:
+        return True  # all of the cell's text, at C speed: most cells are short whatever they hold
+    return len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS
 
 
 def _keep_with_next(p) -> None:
@@ -195,7 +200,7 @@ def mark_rows(docx: DocxDocument) -> Marks:
         for r, row in enumerate(cells):
             for c, tc in enumerate(row):
                 state = _merge(tc)
-                if state == "restart" and len("".join(tc.itertext(W_T)).strip()) <= LABEL_CHARACTERS:
+                if state == "restart" and _is_label(tc):
                     starts[c] = r
                 elif state == "continue" and c in starts:
                     merged[(r, c)] = starts[c]

@@ -25,6 +25,7 @@ cut off is not missed.
 
 from __future__ import annotations
 
+import itertools
 import math
 import unicodedata
 
@@ -268,9 +269,10 @@ def _line_ems(text: str, ems: list[float]) -> float:
     floor = min(sum(ems), PER_LINE)
     if not breaks:
         return floor
-    starts = [0, *sorted(breaks)]
-    candidates = sorted({sum(ems[i:j]) for i in starts for j in [*sorted(breaks), len(text)] if j > i})
-    for width in (w for w in candidates if floor <= w <= BREAK_AT_PUNCTUATION):
+    at = list(itertools.accumulate(ems, initial=0.0))  # the width before each character
+    cuts = [0, *sorted(breaks), len(text)]
+    widths = {at[j] - at[i] for i in cuts for j in cuts if j > i}  # of each stretch between two breaks
+    for width in sorted(w for w in widths if floor <= w <= BREAK_AT_PUNCTUATION):
         if _breaks_at(ems, width, breaks):
             return width
     return floor
