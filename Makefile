@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test templates system-deps benchmarks clean
+.PHONY: example test system-deps benchmarks clean
 
 example: system-deps $(VENV)/.installed
 	$(BIN)/perfgen build specs/2020/chengde-gaoxin-guotu.yaml
@@ -17,9 +17,6 @@ system-deps:
 
 benchmarks: system-deps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
-
-templates: $(VENV)/.installed
-	$(BIN)/python tools/make_templates.py
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

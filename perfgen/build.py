@@ -41,6 +41,7 @@ class Job:
 
     spec: Path
     output_stem: Path
+    layout: Layout | None = None  # instead of the one the spec's 版式 names (a layout's own example)
 
 
 @dataclass(frozen=True)
@@ -111,11 +112,12 @@ class Checked:
         return self.computed.layout
 
 
-def check(path: Path) -> Checked:
-    """Load and validate one spec against its layout and compute it; raise a `PerfgenError` on errors."""
+def check(path: Path, layout: Layout | None = None) -> Checked:
+    """Load and validate one spec against its layout (the one its 版式 names, unless given) and
+    compute it; raise a `PerfgenError` on errors."""
     source = load_source(path)
     try:
-        layout = layout_of(source)
+        layout = layout or layout_of(source)
     except LayoutError as exc:  # report the spec's own problems with it
         try:
             validate_spec(source, None)
@@ -181,7 +183,7 @@ def build(job: Job, out_dir: Path, options: Options = Options(), office: Office 
     every heading is written into its 目录; `options.pdf` needs `office`.
     """
     # 1. load, validate, compute (formulas, defaults, rows, scores), check the rules
-    checked = check(job.spec)
+    checked = check(job.spec, job.layout)
     # 2. present the values in the layout's style, once for every document
     document = present(checked.computed)
     when = build_time(checked.spec.year)

@@ -110,7 +110,63 @@ BEFORE_VMERGE = re.compile(r"^<w:tcPr(?: [^>]*)?>(?:<w:(?:cnfStyle|tcW|gridSpan|
 
 
 def _patch(src_xml: str) -> str:
-    return CELL_PROPERTIES.sub(_vmerge_in_place, VMERGE.sub(_vmerge, DocxTemplate.patch_xml(None, src_xml)))
+    return CELL_PROPERTIES.sub(_vmerge_in_place, VMERGE.sub(_vmerge, DocxTemplate.patch_xml(None, _as_word_writes(src_xml))))
+
+
+ROW_ON = re.compile(r'<w:(cantSplit|tblHeader) w:val="(?:true|1|on)"/>')
+RUN_PROPERTIES = re.compile(r"<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>", re.DOTALL)
+REPEATED = re.compile(r"(<w:[A-Za-z]+\b[^<>]*/>)\1+")  # within a run's properties (a grid's equal columns repeat rightly)
+
+
+def _as_word_writes(src_xml: str) -> str:
+    """A template part saved by LibreOffice as Word writes it, so what is rendered from it is as
+    valid: page breaks before (`_breaks_before`), a row's `cantSplit`/`tblHeader` without
+    `w:val="true"` (outside the schema's values for them), a property written twice in a row once."""
+    once = RUN_PROPERTIES.sub(lambda m: REPEATED.sub(r"\1", m.group(0)), _breaks_before(src_xml))
+    return ROW_ON.sub(r"<w:\1/>", once)
+
+
+PAGE_BREAK_RUN = re.compile(r"<w:r>(?:<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>|<w:rPr/>)?<w:br w:type=\"page\"/></w:r>", re.DOTALL)
+W_P, W_PPR, W_R = qn("w:p"), qn("w:pPr"), qn("w:r")
+BEFORE_PAGE_BREAK = {qn("w:pStyle"), qn("w:keepNext"), qn("w:keepLines")}  # what CT_PPr puts before w:pageBreakBefore
+
+
+def _breaks_before(src_xml: str) -> str:
+    """A page break that is a paragraph's first or last run as the w:pageBreakBefore of the
+    paragraph that starts the new page. LibreOffice saves "page break before" so: ending the
+    paragraph above, which may be a `{%p … %}` line the template drops (and the break with it),
+    or opening a heading, where the pagination does not see it."""
+    if not PAGE_BREAK_RUN.search(src_xml):
+        return src_xml
+    root = etree.fromstring(src_xml.encode("utf-8"), STRICT_PARSER)
+    for p in list(root.iter(W_P)):
+        runs = p.findall(W_R)
+        if not runs:
+            continue
+        following = p.getnext()
+        if _is_page_break(runs[-1]) and len(runs) > 1 and following is not None and following.tag == W_P:
+            p.remove(runs[-1])
+            _break_before(following)
+        elif _is_page_break(runs[0]) and len(runs) > 1:
+            p.remove(runs[0])
+            _break_before(p)
+    return etree.tostring(root, encoding="unicode")
+
+
+def _is_page_break(run) -> bool:
+    children = [c for c in run if c.tag != qn("w:rPr")]
+    return len(children) == 1 and children[0].tag == qn("w:br") and children[0].get(qn("w:type")) == "page"
+
+
+def _break_before(p) -> None:
+    properties = p.find(W_PPR)
+    if properties is None:
+        properties = etree.SubElement(p, W_PPR)
+        p.insert(0, properties)
+    if properties.find(qn("w:pageBreakBefore")) is not None:
+        return
+    position = sum(1 for c in properties if c.tag in BEFORE_PAGE_BREAK)
+    properties.insert(position, etree.Element(qn("w:pageBreakBefore")))
 
 
 def _vmerge(match: re.Match) -> str:
@@ -377,14 +433,20 @@ def _runtime_place(template_path: Path, source: str, exc: BaseException) -> str:
         if tb.tb_frame.f_code.co_filename == "<template>":
             line = tb.tb_lineno
         tb = tb.tb_next
-    lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", source).split("\n")  # as docxtpl's render_xml_part compiles it
-    if line is None or not 0 < line <= len(lines):
-        return ""
-    tags = [t.strip() for t in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", re.sub(r"<[^>]+>", "", lines[line - 1]))]
+    tags = _tags_of_line(source, line)
     for place, text in _places(template_path):
         if any(tag and tag in text for tag in tags):
             return f"，位置：{place}「{text[:80]}」"
     return ""
+
+
+def _tags_of_line(source: str, line: int | None) -> list[str]:
+    """The tags on line `line` of a template part's Jinja source (as docxtpl compiles it: a line
+    a paragraph), to find the paragraph or cell that holds them."""
+    lines = re.sub(r"<w:p([ >])", r"\n<w:p\1", source).split("\n")
+    if line is None or not 0 < line <= len(lines):
+        return []
+    return [t.strip() for t in re.findall(r"\{\{.*?\}\}|\{%.*?%\}", re.sub(r"<[^>]+>", "", lines[line - 1]))]
 
 
 def _unreadable(exc: BaseException) -> str:

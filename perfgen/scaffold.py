@@ -1,19 +1,22 @@
 """`perfgen new`: a department's spec repository from the cookiecutter template in the package.
 
 The template (`scaffold_template/`) holds a README for budget staff, `.gitignore`, a pre-commit
-config running `perfgen check`, editor settings, and one example spec per built-in layout. Files
-with Chinese text to render live in `scaffold_template/templates/` and are `{% include %}`d by
-one-line stubs: cookiecutter copies a file it takes for binary without rendering it, and its
-detector takes mostly-CJK UTF-8 for binary; the example spec is chosen by 版式 the same way. This module is a thin orchestrator
-over cookiecutter's own steps (context → prompts → files) that generates into a temporary
-directory beside DIR and moves it into place, so a failure leaves nothing half-written, and adds the
-JSON Schema the spec's modeline and the editor settings point to.
+config running `perfgen check` and editor settings. Files with Chinese text to render live in
+`scaffold_template/templates/` and are `{% include %}`d by one-line stubs: cookiecutter copies a
+file it takes for binary without rendering it, and its detector takes mostly-CJK UTF-8 for binary.
+The spec is the layout's own example (`example.yaml` in the layout directory, built-in or not),
+rendered with the same answers (`{{ cookiecutter.department }}` …; an example without them is
+copied as it is). This module is a thin orchestrator over cookiecutter's own steps (context →
+prompts → files) that generates into a temporary directory beside DIR and moves it into place, so
+a failure leaves nothing half-written, and adds the JSON Schema the spec's modeline and the
+editor settings point to.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -27,6 +30,7 @@ from .errors import PerfgenError, Position
 
 TEMPLATE = Path(__file__).with_name("scaffold_template")
 SCHEMA_PATH = Path("schema") / "perfgen.schema.json"
+EXAMPLE = "example.yaml"  # a layout's example spec, beside its layout.yaml
 
 
 class ScaffoldError(PerfgenError):
@@ -41,30 +45,37 @@ class Created:
 
 
 def layout_choices() -> list[str]:
-    """The layouts the template has an example spec for (the first is the default)."""
+    """The built-in layouts offered at the prompt (the first is the default)."""
     return list(json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))["layout"])
 
 
 def create(directory: Path, *, no_input: bool = False, answers: dict[str, str] | None = None) -> Created:
     """Create the repository at `directory` (absent or empty), prompting unless `no_input`;
-    `answers` become the prompts' defaults (e.g. {"layout": "河南-部门整体", "year": "2026"})."""
+    `answers` become the prompts' defaults (e.g. {"layout": "河南-部门整体", "year": "2026"}); the
+    layout may also be a layout directory (relative to the working directory)."""
     from cookiecutter.exceptions import CookiecutterException
-    from cookiecutter.generate import generate_context, generate_files
-    from cookiecutter.prompt import prompt_for_config
+    from cookiecutter.generate import generate_files
 
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ScaffoldError.single(Position(str(directory)), "N001", "目录已存在且不是空目录：请换一个新目录名，或先清空它。")
-    extra = {"year": str(datetime.date.today().year + 1), **(answers or {}), "_dir": directory.resolve().name or "specs"}
+    answers = dict(answers or {})
+    chosen = _layout(answers["layout"]) if "layout" in answers else None
+    if chosen is not None:
+        answers["layout"] = chosen.name
     try:
-        context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=extra)
-        context["cookiecutter"] = prompt_for_config(context, no_input)
+        context = _context(directory, answers, no_input, chosen)
         values = context["cookiecutter"]
         _validate(values)
+        layout = chosen or _layout(values["layout"])
+        spec = Path("specs") / values["year"] / f"{values['spec_name']}.yaml"
+        text = _with_layout(example_spec(layout.directory, values), layout, directory / spec)
         parent = directory.resolve().parent
         parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".perfgen-new-", dir=parent) as scratch:
             generated = Path(generate_files(str(TEMPLATE), context, output_dir=scratch, accept_hooks=False))
             write_schema(generated / SCHEMA_PATH)
+            (generated / spec).parent.mkdir(parents=True, exist_ok=True)
+            (generated / spec).write_text(text, encoding="utf-8")
             if directory.exists():  # empty (perhaps the working directory): fill it
                 for child in generated.iterdir():
                     shutil.move(str(child), str(directory / child.name))
@@ -76,8 +87,63 @@ def create(directory: Path, *, no_input: bool = False, answers: dict[str, str] |
         raise ScaffoldError.single(Position(str(directory)), "N004", f"无法创建（{exc.strerror}）：请检查路径和权限。") from None
     except ValueError as exc:  # an answer cookiecutter refuses, e.g. a 版式 that is not offered
         raise ScaffoldError.single(Position(str(directory)), "N002", f"输入有误（{exc}）：请按提示重新输入。") from None
-    spec = Path("specs") / values["year"] / f"{values['spec_name']}.yaml"
-    return Created(directory, spec, values["layout"])
+    return Created(directory, spec, layout.name)
+
+
+def _context(directory: Path, answers: dict[str, str], no_input: bool, chosen: Any) -> dict[str, Any]:
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    extra = {"year": str(datetime.date.today().year + 1), **answers, "_dir": directory.resolve().name or "specs"}
+    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context={k: v for k, v in extra.items() if k != "layout" or chosen is None or v in layout_choices()})
+    if chosen is not None and chosen.name not in layout_choices():  # a layout of the department's own: the only choice
+        context["cookiecutter"]["layout"] = [chosen.name]
+    context["cookiecutter"] = prompt_for_config(context, no_input)
+    return context
+
+
+def default_answers(directory: Path) -> dict[str, Any]:
+    """The answers `perfgen new --no-input` would give (for a layout's example spec checked alone)."""
+    return _context(directory, {}, True, None)["cookiecutter"]
+
+
+def _layout(reference: str) -> Any:
+    from .errors import LayoutError
+    from .layout import find_layout
+
+    try:
+        return find_layout(reference, Path.cwd(), Position("perfgen new --layout"))
+    except LayoutError as exc:
+        raise ScaffoldError(exc.findings) from None
+
+
+def example_spec(layout_directory: Path, values: dict[str, Any]) -> str:
+    """The layout's example spec with the answers in (`{{ cookiecutter.department | yaml }}` …)."""
+    import jinja2
+
+    path = layout_directory / EXAMPLE
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ScaffoldError.single(Position(str(path)), "N005", f"版式目录里没有示例规格 {EXAMPLE}（或无法读取）：请在版式目录里放一份按本版式写的规格。") from None
+    environment = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
+    environment.filters["yaml"] = yaml_scalar
+    try:
+        return environment.from_string(source).render(cookiecutter=values)
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None) or 0
+        raise ScaffoldError.single(Position(str(path), line), "N005", f"示例规格里的「{{{{ … }}}}」写错了（{exc}）：可用的是 cookiecutter.department、year、unit_code 等。") from None
+
+
+def _with_layout(text: str, layout: Any, spec: Path) -> str:
+    """`text` whose 版式 names `layout`: its name when built in, else its directory relative to the spec."""
+    from .layout import builtin_layouts
+
+    if any(b.directory == layout.directory for b in builtin_layouts()):
+        reference = layout.name
+    else:
+        reference = Path(os.path.relpath(layout.directory.resolve(), spec.resolve().parent)).as_posix()
+    return re.sub(r"^版式:[ \t]*[^#\n]*?([ \t]*#.*)?$", lambda m: f"版式: {reference}{m.group(1) or ''}", text, count=1, flags=re.MULTILINE)
 
 
 def _validate(values: dict[str, Any]) -> None:

@@ -72,8 +72,8 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[Toc
     anchor = region[0]
     for p in paragraphs:
         anchor.addprevious(p)
-    for p in region:
-        body.remove(p)
+    for p in region:  # a body's paragraphs, or a content control's (LibreOffice saves the 目录 in a w:sdt)
+        p.getparent().remove(p)
     _set_update_fields(doc, not complete)
     return entries
 

@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from perfgen.build import Job, build, check
 from perfgen.errors import PerfgenError
 from perfgen.layout import builtin_layouts
-from perfgen.scaffold import TEMPLATE, create, layout_choices, yaml_scalar
+from perfgen.scaffold import create, layout_choices, yaml_scalar
 from perfgen.spec import json_schema
 
 LAYOUTS = layout_choices()
@@ -27,8 +27,7 @@ def perfgen(*args, cwd=None, stdin=None):
 
 def test_every_builtin_layout_has_an_example():
     assert sorted(LAYOUTS) == sorted(layout.name for layout in builtin_layouts())
-    examples = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))["_examples"]
-    assert all((TEMPLATE / "templates" / examples[name]).is_file() for name in LAYOUTS)
+    assert all((layout.directory / "example.yaml").is_file() for layout in builtin_layouts())
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -146,7 +145,8 @@ def test_cli_new_then_check(tmp_path):
     assert checked.returncode == 0 and "0 个错误，0 个警告" in checked.stdout
     again = perfgen("new", tmp_path / "x", "--no-input")
     assert again.returncode == 1 and "N001" in again.stderr and "Traceback" not in again.stderr
-    assert perfgen("new", tmp_path / "y", "--layout", "山西").returncode == 2
+    unknown = perfgen("new", tmp_path / "y", "--layout", "山西", "--no-input")
+    assert unknown.returncode == 1 and "「山西」" in unknown.stderr and "河北-2022" in unknown.stderr and not (tmp_path / "y").exists()
     assert perfgen("new").returncode == 2
 
 

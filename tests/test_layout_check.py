@@ -1,0 +1,112 @@
+"""`perfgen layout check DIR`: a layout's mistakes at their places, before any spec is built;
+`perfgen new --layout DIR` with a layout of the department's own."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import TEMPLATES
+
+from perfgen.build import check
+from perfgen.layout import builtin_layouts
+from perfgen.layout_check import check_layout
+from perfgen.scaffold import create
+
+
+def perfgen(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "perfgen", *map(str, args)], check=False, capture_output=True, text=True, cwd=cwd)
+
+
+def edit(docx: Path, part: str, *pairs: tuple[str, str]) -> None:
+    """Replace text in one part of a DOCX (as an edit in Word would change it)."""
+    with zipfile.ZipFile(docx) as z:
+        infos = z.infolist()
+        parts = {i.filename: z.read(i.filename) for i in infos}
+    xml = parts[part].decode("utf-8")
+    for old, new in pairs:
+        assert old in xml, old
+        xml = xml.replace(old, new) if old.startswith("<w:rFonts") or "eastAsia" in old else xml.replace(old, new, 1)
+    parts[part] = xml.encode("utf-8")
+    with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in infos:
+            z.writestr(info, parts[info.filename])
+
+
+@pytest.mark.parametrize("layout", builtin_layouts(), ids=lambda layout: layout.directory.name)
+def test_every_builtin_layout_is_clean(layout):
+    assert check_layout(layout.directory) == []
+
+
+@pytest.fixture
+def copy(tmp_path) -> Path:
+    target = tmp_path / "hebei"
+    shutil.copytree(TEMPLATES / "hebei-2022", target)
+    return target
+
+
+def test_a_broken_copy_has_each_problem_named_at_its_place(copy):
+    edit(copy / "template.docx", "word/document.xml", ("{{ text }}", "{{ txet }}"))
+    edit(copy / "project.docx", "word/document.xml", ("{{ p.名称 }}绩效目标表", "{{ p.名称 }绩效目标表"))
+    edit(copy / "template.docx", "word/styles.xml", ('<w:outlineLvl w:val="1"/>', ""))
+    layout_yaml = copy / "layout.yaml"
+    layout_yaml.write_text(layout_yaml.read_text(encoding="utf-8").replace("template: template.docx", "template: template.docx\ntemplat: x", 1), encoding="utf-8")
+
+    found = {f.code: f for f in check_layout(copy)}
+    assert set(found) == {"L002", "T001", "T002", "T004"}
+    assert (found["L002"].position.path, found["L002"].position.line) == (str(layout_yaml), 5) and "「template」" in found["L002"].message
+    assert found["T001"].position.path == str(copy / "project.docx") and "「{{ p.序号 }}{{ p.名称 }绩效目标表」" in found["T001"].message
+    assert found["T002"].position.path == str(copy / "template.docx")
+    assert re.search(r"「txet」，位置：正文第 \d+ 段「\{\{ txet \}\}」", found["T002"].message) and "text" in found["T002"].message
+    assert "「heading 2」没有大纲级别" in found["T004"].message
+
+
+def test_a_misspelt_field_is_followed_through_the_loops_of_the_example(copy):
+    edit(copy / "project.docx", "word/document.xml", ("{{ g.内容 }}", "{{ g.内 }}"))
+    edit(copy / "template.docx", "word/document.xml", ("{{ doc.单位名称 }}", "{{ doc.单位明称 }}"))
+    found = sorted((f.position.path, f.code, f.message) for f in check_layout(copy))
+    assert [(Path(p).name, c) for p, c, _ in found] == [("project.docx", "T002"), ("template.docx", "T002")]
+    assert "「g.内」" in found[0][2] and "内容" in found[0][2] and "表格" in found[0][2]  # in a table cell, with the names it could be
+    assert "「doc.单位明称」" in found[1][2]
+
+
+def test_docxtpl_vm_and_a_style_without_an_east_asian_font_are_reported(copy):
+    edit(copy / "appendix-1.docx", "word/document.xml", ("{{ t.标题 }}", "{% vm %}{{ t.标题 }}"))
+    with zipfile.ZipFile(copy / "appendix-2.docx") as z:
+        styles = z.read("word/styles.xml").decode("utf-8")
+    fonts = sorted(set(re.findall(r' w:eastAsia="[^"]*"', styles)))
+    edit(copy / "appendix-2.docx", "word/styles.xml", *((font, "") for font in fonts))
+    codes = sorted((Path(f.position.path).name, f.code) for f in check_layout(copy))
+    assert ("appendix-1.docx", "T003") in codes
+    assert ("appendix-2.docx", "T005") in codes
+
+
+def test_layout_check_command(copy, tmp_path):
+    clean = perfgen("layout", "check", copy, "--no-pdf")
+    assert clean.returncode == 0 and "0 个错误" in clean.stdout
+    edit(copy / "template.docx", "word/document.xml", ("{{ text }}", "{{ txet }}"))
+    broken = perfgen("layout", "check", copy, "--no-pdf")
+    assert broken.returncode == 1 and "T002" in broken.stderr and "Traceback" not in broken.stderr
+    missing = perfgen("layout", "check", tmp_path / "nowhere")
+    assert missing.returncode == 1 and "layout.yaml" in missing.stderr
+
+
+def test_a_layout_without_example_is_checked_without_its_variables(copy):
+    (copy / "example.yaml").unlink()
+    assert [(f.code, f.severity.value) for f in check_layout(copy)] == [("T006", "警告")]
+
+
+def test_new_with_a_layout_directory_of_ones_own(copy, tmp_path, monkeypatch):
+    layout_yaml = copy / "layout.yaml"
+    layout_yaml.write_text(re.sub(r"^name: .*$", "name: 本市-2026", layout_yaml.read_text(encoding="utf-8"), count=1, flags=re.M), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    created = create(Path("repo"), no_input=True, answers={"layout": "hebei", "year": "2027", "department": "某某局"})
+    spec = tmp_path / "repo" / created.spec
+    text = spec.read_text(encoding="utf-8")
+    assert created.layout == "本市-2026" and "\n版式: ../../../hebei" in text and "部门: 某某局" in text
+    assert check(spec).layout.name == "本市-2026"
