@@ -24,8 +24,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+$(VENV)/.installed-test: $(VENV)/.installed scripts/install-editor-tools.sh
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	bash scripts/install-editor-tools.sh
 	touch $@
 
 clean:

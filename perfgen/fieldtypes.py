@@ -102,6 +102,16 @@ class FieldType:
         return None
 
 
+def said(schema: dict[str, Any], message: str) -> dict[str, Any]:
+    """`schema` whose mismatch an editor reports as `message` (yaml-language-server's
+    `errorMessage`, on each alternative of an anyOf: the editor reports the closest one)."""
+    for option in schema.get("anyOf", []):
+        if isinstance(option, dict) and "errorMessage" not in option:
+            option["errorMessage"] = message
+    schema["errorMessage"] = message
+    return schema
+
+
 def _title(key: Any, loc: Loc, problems: Problems, what: str = "标题") -> Any:
     """A heading written as a mapping key (a section's, a sub-section's, an indicator level's):
     never blank."""
@@ -130,7 +140,7 @@ class TextType(FieldType):
         return _scalar_text(value, loc, problems)
 
     def schema(self):
-        return {"type": ["string", "number"]}
+        return said({"type": ["string", "number"]}, "这里应写一段文字（不是列表或「键: 值」）。")
 
     def show(self, value):
         return one_line(value)
@@ -238,7 +248,11 @@ class NumberType(FieldType):
 
     def schema(self):
         bounds = {k: float(v) for k, v in (("minimum", self.minimum), ("maximum", self.maximum)) if v is not None}
-        return {"anyOf": [{"type": "number", **bounds}, {"type": "string", "pattern": r"^\s*[+-]?\d[\d,]*(\.\d+)?\s*$"}]}
+        limits = "、".join(f"{word} {v}" for word, v in (("不小于", self.minimum), ("不大于", self.maximum)) if v is not None)
+        return said(
+            {"anyOf": [{"type": "number", **bounds}, {"type": "string", "pattern": r"^\s*[+-]?\d[\d,]*(\.\d+)?\s*$"}]},
+            f"这里应写一个数{f'（{limits}）' if limits else ''}，只写数字：不带单位（万元、元、%），不用汉字。",
+        )
 
     def show(self, value):
         return "" if value is None else amount_text(value, self.places) + self.suffix
@@ -300,7 +314,7 @@ class PercentType(NumberType):
         return super().convert(value, loc, problems)
 
     def schema(self):
-        return {"type": ["number", "string"], "pattern": r"^\s*[+-]?\d+(\.\d+)?\s*[%％]?\s*$"}
+        return said({"type": ["number", "string"], "pattern": r"^\s*[+-]?\d+(\.\d+)?\s*[%％]?\s*$"}, "这里应写百分数，例如 85 或 85%。")
 
     def show(self, value):
         return "" if value is None else amount_text(value, self.places, rounding=self.rounding) + "%"
@@ -336,7 +350,12 @@ class CountType(FieldType):
         return value
 
     def schema(self):
-        return {"anyOf": [{"type": "integer", "minimum": self.minimum}, {"type": "string", "pattern": rf"^\s*\d+\s*{re.escape(self.suffix)}$"}]}
+        bounds = {"minimum": self.minimum, **({"maximum": self.maximum} if self.maximum is not None else {})}
+        limits = f"{self.minimum}–{self.maximum}" if self.maximum is not None else f"不小于 {self.minimum}"
+        return said(
+            {"anyOf": [{"type": "integer", **bounds}, {"type": "string", "pattern": rf"^\s*\d+\s*{re.escape(self.suffix)}$"}]},
+            f"这里应写一个整数（{limits}{f'，可带「{self.suffix}」' if self.suffix else ''}），用阿拉伯数字。",
+        )
 
     def show(self, value):
         return "" if value is None else f"{value}{self.suffix}"
@@ -355,7 +374,7 @@ class YearType(FieldType):
         return int(text)
 
     def schema(self):
-        return {"type": ["integer", "string"], "pattern": r"^\d{4}$"}
+        return said({"anyOf": [{"type": "integer", "minimum": 1900, "maximum": 2999}, {"type": "string", "pattern": r"^\s*\d{4}\s*$"}]}, "年度应写四位数字的年份，例如 2024。")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,7 +432,7 @@ class DateType(FieldType):
         return date
 
     def schema(self):
-        return {"type": ["string", "number"], "pattern": r"^\s*\d{4}\s*[-./年]"}
+        return said({"type": ["string", "number"], "pattern": r"^\s*\d{4}\s*[-./年]"}, "这里应写日期，例如 2024-03-15 或 2024年3月15日。")
 
     def show(self, value):
         return date_text(value, self.format, self.month_format)
@@ -480,7 +499,7 @@ class ChoiceType(FieldType):
         return text
 
     def schema(self):
-        return {"enum": [*self.values, *self.aliases]}
+        return said({"enum": [*self.values, *self.aliases]}, f"这里只能写：{'、'.join(self.values)}。")
 
 
 FLAG_WORDS = {"是": True, "否": False, "有": True, "无": False, "√": True, "×": False, "✓": True, "★": True}
@@ -590,7 +609,10 @@ class BlockType(FieldType):
     def schema(self):
         properties, required = {}, []
         for f in self.fields:
-            schema = {"title": f.label, **f.type.schema()}
+            kind = f.type
+            if isinstance(kind, NumberType) and f.options.get("total") is not None:  # one weight is at most the weights' total
+                kind = NumberType(kind.minimum, f.options["total"], kind.places, kind.suffix)
+            schema = {"title": f.label, **kind.schema()}
             if f.description:
                 schema["description"] = f.description
             properties.update({key: schema for key in f.keys})
@@ -775,10 +797,35 @@ class IndicatorsType(FieldType):
         }
         options = self.indicator.schema()["properties"]
         long_form = {"type": "object", "properties": {"名称": {"type": ["string", "number"]}, "指标值": value, **options}, "required": ["名称"], "additionalProperties": False}
-        short_form = {"type": "object", "minProperties": 1, "properties": options, "additionalProperties": value}
+        short_form = {
+            "type": "object", "minProperties": 1, "properties": {"指标值": value, **options}, "additionalProperties": value,
+            "not": {"required": ["名称"]}, "propertyNames": said({"pattern": _not_a_typo(("指标值", *options))}, _typo_message(options)),
+        }  # fmt: skip
         rows = {"type": "array", "items": {"title": "三级指标", "anyOf": [long_form, short_form]}}
-        group = {"anyOf": [rows, {"type": "null"}, {"type": "object", "title": "自动生成的二级指标：只写说明", "properties": options, "additionalProperties": False}]}
+        group = said(
+            {"anyOf": [rows, {"type": "null"}, {"type": "object", "title": "自动生成的二级指标：只写说明", "properties": options, "additionalProperties": False}]},
+            "二级指标下面是三级指标的列表，每个一行「- 指标名称: 指标值」（别漏了「-」）。",
+        )
         return {"type": "object", "additionalProperties": {"type": ["object", "null"], "additionalProperties": group}}
+
+
+def _not_a_typo(names: tuple[str, ...]) -> str:
+    """A pattern an indicator's key matches unless it is one character off one of `names` (or is
+    two characters or fewer and none of them): in `- 名称: 指标值` the name is free text, so a
+    misspelt option (中期指票值, 依椐) would otherwise read as a second name."""
+    near = []
+    for name in names:
+        for i in range(len(name)):
+            near.append(re.escape(name[:i]) + "." + re.escape(name[i + 1 :]))
+            if len(name) > 2:
+                near.append(re.escape(name[:i] + name[i + 1 :]))
+    exact = "|".join(re.escape(n) for n in names)
+    return rf"^(?:(?:{exact})$|(?!(?:.{{1,2}}|{'|'.join(near)})$))"
+
+
+def _typo_message(options: dict[str, Any]) -> str:
+    offered = "、".join(["指标值", *options])
+    return f"这个键像是写错了的指标选项（可用：{offered}）；三级指标写成「- 指标名称: 指标值」，名称在第一行。"
 
 
 def _change_rate(value: dict, loc: Loc, problems: Problems) -> Any:

@@ -73,7 +73,7 @@ def create(directory: Path, *, no_input: bool = False, answers: dict[str, str] |
         parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".perfgen-new-", dir=parent) as scratch:
             generated = Path(generate_files(str(TEMPLATE), context, output_dir=scratch, accept_hooks=False))
-            write_schema(generated / SCHEMA_PATH)
+            write_schema(generated / SCHEMA_PATH, layout)  # the chosen layout's own: its keys, names and choices only
             (generated / spec).parent.mkdir(parents=True, exist_ok=True)
             (generated / spec).write_text(text, encoding="utf-8")
             if directory.exists():  # empty (perhaps the working directory): fill it

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Finding, PerfgenError, SpecError
-from .fieldtypes import SOFT, BlockType
+from .fieldtypes import SOFT, BlockType, said
 from .frameworks import frameworks
-from .layout import CORE, Layout, builtin_layouts, declared_elsewhere, find_layout
+from .layout import CORE, Layout, builtin_layouts, declared_elsewhere, find_layout, templates_root
+from .levels import WORDS as LEVEL_WORDS
 from .load import Number, Source, load_source
 from .messages import finding
 from .model import PreviousYear, Spec, Values
@@ -137,8 +138,7 @@ def json_schema(layout: Layout | None = None) -> dict[str, Any]:
         schema = schemas[0]
         for other in schemas[1:]:
             schema = merge_schemas(schema, other)
-        names = sorted(one.name for one in builtin_layouts())
-        schema["properties"]["版式"] = {**schema["properties"]["版式"], "examples": names}
+        _with_layout_names(schema, sorted(one.name for one in builtin_layouts()))
     else:
         schema = layout_schema(layout)
     return {
@@ -150,28 +150,55 @@ def json_schema(layout: Layout | None = None) -> dict[str, Any]:
 
 
 def layout_schema(layout: Layout) -> dict[str, Any]:
+    """The schema of a spec of `layout`: its declared keys, the 一级/二级 names of its 指标体系,
+    its name after 版式 (or a layout directory's path), the 指标体系 and rule levels there are."""
     schema = layout.root.schema()
-    _with_framework_names(schema)
+    _with_framework_names(schema, _level_names(frameworks()[layout.framework]) if layout.framework in frameworks() else None)
+    _with_layout_names(schema, [layout.name] if layout.directory.parent == templates_root() else [layout.name, layout.directory.name])  # a directory beside the spec
+    properties = schema["properties"]
+    names = [n for name in frameworks() for n in ((name, int(name)) if name.isdigit() else (name,))]
+    properties["指标体系"] = said({**properties["指标体系"], "enum": names}, f"指标体系只能写：{'、'.join(frameworks())}。")
+    levels = said({"enum": list(LEVEL_WORDS)}, "规则级别只能写 错误、警告 或 关闭。")
+    properties["规则级别"] = {**properties["规则级别"], "propertyNames": said({"pattern": r"^[A-Z]\d{3}$"}, "规则代码是一个大写字母加三位数字，例如 C103（见 docs/rules.md）。"), "additionalProperties": levels}
     return schema
 
 
-def _with_framework_names(schema: Any) -> None:
-    """Every 一级 name of every 指标体系 (aliases too) with its 二级 names under each indicator
-    tree, so an editor completes them; a name outside all of them is left to `perfgen check`
-    (F002/F003), which knows the spec's 指标体系 and suggests the closest name."""
+def _with_layout_names(schema: dict[str, Any], names: list[str]) -> None:
+    """版式: one of `names`, or a layout directory's path (with a /)."""
+    offered = "、".join(dict.fromkeys(names))
+    schema["properties"]["版式"] = {
+        **{k: v for k, v in schema["properties"]["版式"].items() if k not in ("type", "anyOf", "errorMessage", "examples")},
+        **said({"anyOf": [{"enum": list(dict.fromkeys(names))}, {"type": "string", "pattern": r"^\.\.?$|[/\\]"}]}, f"版式应写 {offered}，或版式目录的相对路径（含 /，例如 ./my-form；perfgen layouts 列出全部版式）。"),
+    }
+
+
+def _with_framework_names(schema: Any, names: dict[str, Any] | None) -> None:
+    """The 一级 names of the 指标体系 (aliases too) with their 二级 names under each indicator tree,
+    none other (a misspelt or misplaced name is underlined as it is typed); `perfgen check` still
+    says which name is closest. Without `names`, the tree is left open."""
     if isinstance(schema, list):
         for item in schema:
-            _with_framework_names(item)
+            _with_framework_names(item, names)
         return
     if not isinstance(schema, dict):
         return
     if schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict) and "additionalProperties" in schema["additionalProperties"]:
         group = schema["additionalProperties"]["additionalProperties"]
         if isinstance(group, dict) and any("三级指标" == option.get("title") for option in _options(group)):
-            schema["properties"] = _level_names(group)
+            if names is not None:
+                schema["properties"] = {level1: _level1(level1, level2s, group) for level1, level2s in names.items()}
+                said(schema, f"一级指标只能是：{'、'.join(names)}。")
+                schema["additionalProperties"] = False
             return
     for value in schema.values():
-        _with_framework_names(value)
+        _with_framework_names(value, names)
+
+
+def _level1(name: str, level2s: list[str], group: dict) -> dict[str, Any]:
+    return said(
+        {"type": ["object", "null"], "title": "一级指标", "properties": {level2: {**group, "title": "二级指标"} for level2 in level2s}, "additionalProperties": False},
+        f"「{name}」下的二级指标只能是：{'、'.join(level2s)}。",
+    )
 
 
 def _options(group: dict) -> list[dict]:
@@ -179,17 +206,14 @@ def _options(group: dict) -> list[dict]:
     return [rows.get("items", {})]
 
 
-def _level_names(group: dict) -> dict[str, Any]:
-    level1s: dict[str, set[str]] = {}
-    for framework in frameworks().values():
-        for level1, level2s in framework.levels.items():
-            names = {*level2s, *(alias for alias, canonical in framework.aliases.items() if canonical in level2s)}
-            for written in (level1, *(a for a, c in framework.aliases.items() if c == level1)):
-                level1s.setdefault(written, set()).update(names)
-    return {
-        level1: {"type": "object", "title": "一级指标", "properties": {name: {**group, "title": "二级指标"} for name in sorted(level2s)}}
-        for level1, level2s in sorted(level1s.items())
-    }
+def _level_names(framework) -> dict[str, list[str]]:
+    """一级 name (and each alias of one) → its 二级 names and their aliases."""
+    level1s: dict[str, list[str]] = {}
+    for level1, level2s in framework.levels.items():
+        names = [*level2s, *(alias for alias, canonical in framework.aliases.items() if canonical in level2s)]
+        for written in (level1, *(a for a, c in framework.aliases.items() if c == level1)):
+            level1s[written] = names
+    return level1s
 
 
 def merge_schemas(a: Any, b: Any) -> Any:
