@@ -3,13 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: example test system-deps benchmarks clean
+.PHONY: example test lint system-deps benchmarks clean
 
 example: system-deps $(VENV)/.installed
 	$(BIN)/perfgen build specs/2020/chengde-gaoxin-guotu.yaml
 
-test: system-deps $(VENV)/.installed-test
+test: system-deps $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff, the import layers (pyproject.toml [tool.importlinter]) and the type checker
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check --no-cache perfgen tests tools benchmarks
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m mypy --cache-dir=/dev/null
 
 # LibreOffice, python3-uno, poppler and CJK fonts (apt-get; skipped when already installed)
 system-deps:

@@ -38,8 +38,8 @@ def baseline_jobs(spec: Path, directory: Path) -> Path:
     import zipfile
 
     from perfgen.build import check
-    from perfgen.present import plain, present
-    from perfgen.tables import appendix_tables, build_table
+    from perfgen.derive.present import plain, present
+    from perfgen.derive.tables import appendix_tables, build_table
 
     computed = check(spec).computed
     layout = computed.layout

@@ -12,24 +12,24 @@ from pathlib import Path
 
 from docx.document import Document as DocxDocument
 
-from .checks import run_checks
-from .derive import Computed, compute
-from .errors import Finding, LayoutError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
-from .layout import Layout
-from .config import read_config, year_problems
-from .levels import apply_levels, profile, read_overrides
-from .load import load_source
-from .office import INSTALL_HINT, LaidOut, Office, OfficeError, scratch_prefix
-from .pagination import Breaks, Marks, mark_breaks, mark_rows, relax_breaks, restart_on_new_pages, unmark
-from .office import available as office_available
-from .present import present
-from .render import render
-from .spec import layout_of, read_previous, validate_spec
-from .tables import appendix_tables, build_table, workbook_tables
-from .toc import fill_toc
-from .typeset import one_page
-from .workbook import workbook_bytes
-from .write import build_time, docx_bytes, write_all
+from .rules.checks import run_checks
+from .derive.derive import Computed, compute
+from .errors import Finding, LayoutError, OfficeError, OutputError, PerfgenError, Position, Severity, SourceError, SpecError
+from .model.layout import Layout
+from .rules.config import read_config, year_problems
+from .model.levels import apply_levels, profile, read_overrides
+from .load.load import load_source
+from .office.office import INSTALL_HINT, LaidOut, Office, scratch_prefix
+from .render.pagination import Breaks, Marks, mark_breaks, mark_rows, relax_breaks, restart_on_new_pages, unmark
+from .office.office import available as office_available
+from .derive.present import present
+from .render.render import render
+from .model.spec import layout_of, read_previous, validate_spec
+from .derive.tables import appendix_tables, build_table, workbook_tables
+from .render.toc import fill_toc
+from .render.typeset import one_page
+from .render.workbook import workbook_bytes
+from .office.write import build_time, docx_bytes, write_all
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 LABEL_PASSES = 5  # LibreOffice layouts at most, after the first, for labels restarted on new pages (2 when nothing moves back)

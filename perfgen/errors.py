@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass
 from enum import Enum
+from typing import Self
 
 
 @dataclass(frozen=True, order=True)
@@ -53,7 +54,7 @@ class PerfgenError(Exception):
         super().__init__("\n".join(str(f) for f in self.findings))
 
     @classmethod
-    def single(cls, position: Position, code: str, message: str) -> PerfgenError:
+    def single(cls, position: Position, code: str, message: str) -> Self:
         return cls([Finding(position, code, message)])
 
 
@@ -63,6 +64,8 @@ class SourceError(PerfgenError):
 
 class SpecError(PerfgenError):
     """The spec is well-formed YAML but does not describe a valid document."""
+
+    soft: list[Finding] = []  # the findings of configurable level found beside it (for `check` to show)
 
 
 class LayoutError(PerfgenError):
@@ -75,6 +78,35 @@ class RenderError(PerfgenError):
 
 class OutputError(PerfgenError):
     """The output cannot be written."""
+
+
+class RolloverError(PerfgenError):
+    """The spec cannot be carried into the requested year (or the target exists)."""
+
+
+class ScaffoldError(PerfgenError):
+    """The repository cannot be created (target not empty, bad answer to a prompt)."""
+
+
+# Raised inside a stage where the place is not known; the stage that knows it turns each into a
+# `PerfgenError` (a formula's or profile's at its line in layout.yaml, LibreOffice's at the document).
+
+
+class FormulaError(ValueError):
+    """A formula or template that cannot be read (its message is Chinese, for the layout's author)."""
+
+
+class ProfileError(ValueError):
+    """A profile key that cannot be used: `loc` is its place under the profile (the key itself
+    when `key`), the message Chinese."""
+
+    def __init__(self, loc: tuple, message: str, *, key: bool = False):
+        super().__init__(message)
+        self.loc, self.key = loc, key
+
+
+class OfficeError(Exception):
+    """LibreOffice failed on a document (after one restart); the message is Chinese."""
 
 
 OS_REASONS = {

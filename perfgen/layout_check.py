@@ -26,7 +26,7 @@ from docx.oxml.ns import qn
 from jinja2 import nodes
 
 from .errors import Finding, LayoutError, PerfgenError, Position, Severity
-from .layout import Layout, read_layout
+from .model.layout import Layout, read_layout
 
 EXAMPLE = "example.yaml"  # the layout's example spec, beside layout.yaml
 CONTEXTS = {"main": ("doc", "tables"), "appendix": ("doc", "t"), "split": ("doc", "tables")}
@@ -67,14 +67,17 @@ def _templates(directory: Path, layout: Layout | None) -> list[Template]:
     found += [Template(directory / a.template, "appendix") for a in layout.appendices]
     if layout.split:
         found.append(Template(directory / layout.split.template, "split"))
-    return list({t.path: t for t in found}.values())
+    unique: dict[Path, Template] = {}
+    for template in found:  # the main template may also be the split one: checked as the main
+        unique.setdefault(template.path, template)
+    return list(unique.values())
 
 
 def _with_samples(directory: Path, layout: Layout, templates: list[Template]) -> list[Finding]:
     """Give each template the context its build would get from the example spec; a finding when
     the example is missing or does not build."""
     from .build import Tables
-    from .present import present
+    from .derive.present import present
 
     example = directory / EXAMPLE
     if not example.is_file():
@@ -126,7 +129,7 @@ def _example_copy(directory: Path) -> Iterator[Path]:
 def build_example(directory: Path, out_dir: Path, office: Any) -> tuple[Path, ...]:
     """Build the layout's example spec (DOCX, its 附表 and PDFs) into `out_dir`, for a look."""
     from .build import Job, Options, build
-    from .layout import load_layout
+    from .model.layout import load_layout
 
     layout = load_layout(directory)
     with _example_copy(directory) as copy:
@@ -135,7 +138,7 @@ def build_example(directory: Path, out_dir: Path, office: Any) -> tuple[Path, ..
 
 def check_template(template: Template) -> list[Finding]:
     """The problems of one template: tags, variables, styles."""
-    from .render import RenderError, _check_package, _environment, _places, _tags_of_line, _Template
+    from .render.render import RenderError, _check_package, _environment, _places, _tags_of_line, _Template
 
     where = Position(str(template.path))
     try:
@@ -157,7 +160,7 @@ def check_template(template: Template) -> list[Finding]:
     try:
         tree = _environment().parse(re.sub(r"<w:p([ >])", r"\n<w:p\1", source))  # a line a paragraph, as docxtpl renders it
     except jinja2.TemplateSyntaxError as exc:
-        from .render import _syntax
+        from .render.render import _syntax
 
         return [*findings, Finding(where, "T001", f"模板语法错误：{_syntax(exc.message or '')}，位置：{place(exc.lineno) or '（未能定位）'}：请修改这个标签。")]
     names = CONTEXTS[template.kind]
@@ -280,9 +283,69 @@ def _bind(target: nodes.Node, sample: Any, scope: dict[str, Any]) -> None:
 
 
 def _jinja_globals() -> dict[str, Any]:
-    from .render import _environment
+    from .render.render import _environment
 
     return dict(_environment().globals)
+
+
+# ---------------------------------------------------------------------------------------------
+# The variable reference
+
+KIND_WORDS = {"main": "正文模板", "appendix": "附表模板", "split": "单项目文档模板"}
+IDENTIFIER = re.compile(r"^[^\W\d]\w*$")
+
+
+def variable_reference(directory: Path) -> str:
+    """Markdown: every variable each template of the layout at `directory` can use, as the
+    build gives it (followed through the layout's example spec), with an example value."""
+    layout = read_layout(directory)
+    templates = _templates(directory, layout)
+    problems = _with_samples(directory, layout, templates)
+    if problems:
+        raise LayoutError(problems)
+    lines = [f"## {layout.name} (`{directory.name}/`)", ""]
+    for template in templates:
+        lines += [f"### {template.path.name}: {KIND_WORDS[template.kind]}", ""]
+        for name in CONTEXTS[template.kind]:
+            _describe(name, template.samples.get(name, UNKNOWN), lines, 0)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _describe(path: str, value: Any, lines: list[str], depth: int) -> None:
+    from .build import Tables
+    from .derive.present import Merged, Rows, Shown
+
+    indent = "  " * depth
+    if isinstance(value, Tables):
+        lines.append(f"{indent}- `{path}`: the layout's tables by name")
+        for name in value._layout.tables:  # noqa: SLF001 - the tables a layout declares
+            _describe(_member_path(path, name), value[name], lines, depth + 1)
+    elif isinstance(value, dict):
+        lines.append(f"{indent}- `{path}`")
+        for key, item in value.items():
+            _describe(_member_path(path, str(key)), item, lines, depth + 1)
+    elif isinstance(value, list):
+        counts = " (`.指标数`, `.一级指标数`)" if isinstance(value, Rows) else ""
+        lines.append(f"{indent}- `{path}`: a list{counts}; each item:")
+        merged: dict[str, Any] = {}
+        for item in value:
+            if isinstance(item, dict):
+                for key, one in item.items():
+                    merged.setdefault(key, one)
+        if merged:
+            for key, item in merged.items():
+                _describe(_member_path(f"{path}[]", str(key)), item, lines, depth + 1)
+        elif value:
+            _describe(f"{path}[]", value[0], lines, depth + 1)
+    else:
+        what = "merged text (`.merge` restart/continue, `.text`)" if isinstance(value, Merged) else "text with `.number`" if isinstance(value, Shown) else "text" if isinstance(value, str) else type(value).__name__
+        example = f", e.g. 「{str(value)[:24]}」" if isinstance(value, str) and str(value).strip() else ""
+        lines.append(f"{indent}- `{path}`: {what}{example}")
+
+
+def _member_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if IDENTIFIER.match(key) else f'{path}["{key}"]'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,7 +353,7 @@ def _jinja_globals() -> dict[str, Any]:
 
 
 def _style_findings(path: Path, where: Position) -> list[Finding]:
-    from .toc import LEVELS, _find_toc_field, outline_levels
+    from .render.toc import LEVELS, _find_toc_field, outline_levels
 
     document = docx.Document(str(path))
     styles = {s.get(qn("w:styleId")): s for s in document.styles.element.iter(qn("w:style"))}

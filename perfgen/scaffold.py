@@ -26,15 +26,11 @@ from typing import Any
 
 from jinja2.ext import Extension
 
-from .errors import PerfgenError, Position
+from .errors import Position, ScaffoldError
 
 TEMPLATE = Path(__file__).with_name("scaffold_template")
 SCHEMA_PATH = Path("schema") / "perfgen.schema.json"
 EXAMPLE = "example.yaml"  # a layout's example spec, beside its layout.yaml
-
-
-class ScaffoldError(PerfgenError):
-    """The repository cannot be created (target not empty, bad answer to a prompt)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +105,7 @@ def default_answers(directory: Path) -> dict[str, Any]:
 
 def _layout(reference: str) -> Any:
     from .errors import LayoutError
-    from .layout import find_layout
+    from .model.layout import find_layout
 
     try:
         return find_layout(reference, Path.cwd(), Position("perfgen new --layout"))
@@ -137,7 +133,7 @@ def example_spec(layout_directory: Path, values: dict[str, Any]) -> str:
 
 def _with_layout(text: str, layout: Any, spec: Path) -> str:
     """`text` whose 版式 names `layout`: its name when built in, else its directory relative to the spec."""
-    from .layout import builtin_layouts
+    from .model.layout import builtin_layouts
 
     if any(b.directory == layout.directory for b in builtin_layouts()):
         reference = layout.name
@@ -161,7 +157,7 @@ def _validate(values: dict[str, Any]) -> None:
 def write_schema(path: Path, layout: Any = None) -> None:
     """Write the JSON Schema of a spec (of `layout`, else of any built-in layout) to `path`, for
     editors: completion and inline errors."""
-    from .spec import json_schema
+    from .model.spec import json_schema
 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(json_schema(layout), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what perfgen needs outside Python: LibreOffice Writer (layout engine for 目录 page numbers and
 # PDF) with its Python bridge, Calc (opens the workbook in the tests), poppler (PDF checks) and the CJK fonts that
-# perfgen/fonts.conf maps the official fonts to. Idempotent; Debian/Ubuntu (apt-get).
+# perfgen/office/fonts.conf maps the official fonts to. Idempotent; Debian/Ubuntu (apt-get).
 set -euo pipefail
 
 packages=(libreoffice-writer-nogui libreoffice-calc-nogui python3-uno poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-liberation)

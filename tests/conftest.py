@@ -16,7 +16,7 @@ ROOT = TESTS.parent
 ROOTS = TESTS / "roots"
 GOLDEN = TESTS / "golden"
 SPECS = ROOT / "specs"
-TEMPLATES = ROOT / "templates"
+TEMPLATES = ROOT / "perfgen" / "layouts"
 SHARED = ROOT.parent / "shared"
 
 
@@ -46,7 +46,7 @@ def built(tmp_path):
 def document_of(path: Path):
     """The template variables (`doc`) of the spec at `path`, and its computed values."""
     from perfgen.build import check
-    from perfgen.present import present
+    from perfgen.derive.present import present
 
     computed = check(path).computed
     return present(computed), computed

@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 
 from perfgen.build import Job, build
 from perfgen.errors import PerfgenError
-from perfgen.outline import outline
+from perfgen.render.outline import outline
 
 MINIMAL = ROOTS / "minimal" / "spec.yaml"
 SEED_002 = SPECS / "2020" / "chengde-gaoxin-guotu.yaml"

@@ -56,7 +56,7 @@ def test_failing_cache_writes_only_cost_time(tmp_path, monkeypatch):
     """A read-only or full disk: neither the entry nor its clean-up may fail the build."""
     from jinja2.bccache import FileSystemBytecodeCache
 
-    from perfgen import render
+    from perfgen.render import render
 
     def refuse(*args, **kwargs):
         raise OSError(30, "Read-only file system")

@@ -63,7 +63,7 @@ def test_check_and_layouts():
 def test_layouts_lists_the_layouts_of_the_current_directory(tmp_path):
     import shutil
 
-    from perfgen.layout import templates_root
+    from perfgen.model.layout import templates_root
 
     shutil.copytree(templates_root() / "hebei-2020", tmp_path / "layouts" / "my-form")
     description = tmp_path / "layouts" / "my-form" / "layout.yaml"
@@ -79,7 +79,7 @@ def test_layouts_lists_the_layouts_of_the_current_directory(tmp_path):
     assert any(line.startswith("layouts/broken\t") and "description" in line for line in lines)
     assert ".hidden" not in result.stdout
     in_repository = perfgen("layouts", cwd=templates_root().parent).stdout
-    assert "templates/hebei-2020" not in in_repository  # the built-ins are not listed twice
+    assert "perfgen/layouts/hebei-2020" not in in_repository  # the built-ins are not listed twice
 
 
 @pytest.mark.parametrize(

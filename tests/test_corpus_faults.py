@@ -27,11 +27,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SPECS
 
-from perfgen import office
+from perfgen.office import office
 from perfgen.build import check
 from perfgen.errors import Position
-from perfgen.layout import find_layout
-from perfgen.spec import json_schema
+from perfgen.model.layout import find_layout
+from perfgen.model.spec import json_schema
 from perfgen.cli import main
 
 EXAMPLES = sorted(SPECS.rglob("*.yaml"))

@@ -3,13 +3,13 @@ from decimal import Decimal
 import pytest
 from conftest import ROOTS, TEMPLATES, document_of
 
-from perfgen.fieldtypes import amount_text
-from perfgen.indicators import parse_value
-from perfgen.layout import load_layout
-from perfgen.model import Indicator, ValueParts, Values
-from perfgen.present import indicator_rows, outline_blocks, part_text, show
-from perfgen.tables import build_table
-from perfgen.text import paragraphs
+from perfgen.model.fieldtypes import amount_text
+from perfgen.model.indicators import parse_value
+from perfgen.model.layout import load_layout
+from perfgen.model.model import Indicator, ValueParts, Values
+from perfgen.derive.present import indicator_rows, outline_blocks, part_text, show
+from perfgen.derive.tables import build_table
+from perfgen.load.text import paragraphs
 
 HEBEI_2020 = load_layout(TEMPLATES / "hebei-2020")
 PARTS = HEBEI_2020.indicators.parts  # 符号 | 值 | 单位, as the 河北-2020 form splits 指标值
@@ -103,8 +103,8 @@ def test_indicator_rows_merge_level1_and_level2_down_their_groups():
 
 
 def test_indicator_rows_never_carry_none():
-    from perfgen.derive import Row
-    from perfgen.indicators import EMPTY
+    from perfgen.derive.derive import Row
+    from perfgen.model.indicators import EMPTY
 
     row = Row("产出指标", "数量指标", "产出指标", "x", None, EMPTY, Values({"描述": None, "依据": None}))
     (shown_row,) = indicator_rows((row,), HEBEI_2020)

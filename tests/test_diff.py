@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import SPECS
 
-from perfgen.diff import amount_change, diff_files, text_summary
-from perfgen.rollover import rollover
+from perfgen.years.diff import amount_change, diff_files, text_summary
+from perfgen.years.rollover import rollover
 
 CHENGDE = SPECS / "2020" / "chengde-gaoxin-guotu.yaml"
 XUSHUI = SPECS / "2022" / "xushui-ziranziyuan.yaml"
@@ -209,7 +209,7 @@ HUANGSHI = SPECS / "2019" / "huangshi-shenyi.yaml"
 
 
 def test_actuals_line_up_targets_budget_and_scores(tmp_path):
-    from perfgen.actuals import actuals_file
+    from perfgen.years.actuals import actuals_file
 
     report = actuals_file(CHIZHOU)
     first = [line for line in report.lines if line.subject == "项目「委托业务项目」"]

@@ -18,10 +18,10 @@ from yaml_ls import YamlLanguageServer, available
 
 from perfgen.build import check
 from perfgen.errors import PerfgenError
-from perfgen.layout import builtin_layouts
-from perfgen.load import load_source
+from perfgen.model.layout import builtin_layouts
+from perfgen.load.load import load_source
 from perfgen.scaffold import default_answers, example_spec
-from perfgen.spec import json_schema, layout_of
+from perfgen.model.spec import json_schema, layout_of
 
 pytestmark = pytest.mark.skipif(not available(), reason="yaml-language-server is not installed (scripts/install-editor-tools.sh)")
 

@@ -240,8 +240,8 @@ def test_the_layouts_schema_knows_its_declared_keys():
     import jsonschema
     from ruamel.yaml import YAML
 
-    from perfgen.layout import load_layout
-    from perfgen.spec import json_schema
+    from perfgen.model.layout import load_layout
+    from perfgen.model.spec import json_schema
 
     schema = json_schema(load_layout(LAYOUT))
     validator = jsonschema.Draft202012Validator(schema)
@@ -267,7 +267,7 @@ def test_an_items_amount_repeated_on_its_rows_is_totalled_once(tmp_path):
     text = text.replace("      项目编码: {value: 项目.编码, width: 24}\n", "      项目编码: {value: 项目.编码, width: 24}\n      项目资金: {value: 项目.年度资金总额, width: 12}\n", 1)
     (layout / "layout.yaml").write_text(text, encoding="utf-8")
     outputs = build(Job(layout / "spec.yaml", Path("x")), tmp_path / "out", Options(draft=True)).outputs
-    from perfgen.tables import build_table
+    from perfgen.derive.tables import build_table
 
     computed = document_of(layout / "spec.yaml")[1]
     total = build_table(computed, computed.layout.tables["指标表"]).total  # (the appendix template, made for the table without it, shows no 合计)

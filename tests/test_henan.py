@@ -10,7 +10,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 
 from conftest import document_of
-from perfgen.tables import build_table
+from perfgen.derive.tables import build_table
 
 SPEC_000 = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"
 

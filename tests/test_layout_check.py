@@ -14,7 +14,7 @@ import pytest
 from conftest import TEMPLATES
 
 from perfgen.build import check
-from perfgen.layout import builtin_layouts
+from perfgen.model.layout import builtin_layouts
 from perfgen.layout_check import check_layout
 from perfgen.scaffold import create
 
@@ -110,3 +110,16 @@ def test_new_with_a_layout_directory_of_ones_own(copy, tmp_path, monkeypatch):
     text = spec.read_text(encoding="utf-8")
     assert created.layout == "本市-2026" and "\n版式: ../../../hebei" in text and "部门: 某某局" in text
     assert check(spec).layout.name == "本市-2026"
+
+
+def test_the_variable_reference_is_what_the_code_gives(update_golden):
+    """docs/variables.md is generated from the built-in layouts (their examples followed through
+    the build's context), so it cannot go stale."""
+    layouts = sorted(p for p in TEMPLATES.iterdir() if (p / "layout.yaml").is_file())
+    result = perfgen("layout", "vars", *layouts, cwd=TEMPLATES.parent.parent)
+    assert result.returncode == 0, result.stderr
+    reference = TEMPLATES.parent.parent / "docs" / "variables.md"
+    if update_golden:
+        reference.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == reference.read_text(encoding="utf-8"), "run `perfgen layout vars perfgen/layouts/* > docs/variables.md`"
+    assert "`doc.项目[].绩效指标[].一级`: merged text" in result.stdout and "`t.行[]" in result.stdout

@@ -10,7 +10,7 @@ from docx import Document
 
 from perfgen.build import Job, build
 from perfgen.errors import LayoutError
-from perfgen.layout import builtin_layouts, templates_root
+from perfgen.model.layout import builtin_layouts, templates_root
 
 
 def test_builtin_layouts_are_listed_with_descriptions():

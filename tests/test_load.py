@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from perfgen.errors import Severity, SourceError
-from perfgen.load import Number, load_source
+from perfgen.load.load import Number, load_source
 
 
 def write(tmp_path, text: str | bytes, name: str = "spec.yaml"):

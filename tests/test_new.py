@@ -12,9 +12,9 @@ from ruamel.yaml import YAML
 
 from perfgen.build import Job, build, check
 from perfgen.errors import PerfgenError
-from perfgen.layout import builtin_layouts
+from perfgen.model.layout import builtin_layouts
 from perfgen.scaffold import create, layout_choices, yaml_scalar
-from perfgen.spec import json_schema
+from perfgen.model.spec import json_schema
 
 LAYOUTS = layout_choices()
 
@@ -161,7 +161,7 @@ def test_cli_prompts(tmp_path):
 def test_generated_spec_rolls_over_and_rates_derive(tmp_path):
     from conftest import document_of
 
-    from perfgen.rollover import rollover
+    from perfgen.years.rollover import rollover
 
     repo = tmp_path / "repo"
     created = create(repo, no_input=True, answers={"layout": "河南-部门整体", "year": "2026"})

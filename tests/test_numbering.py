@@ -1,6 +1,6 @@
 import pytest
 
-from perfgen.numbering import check_format, chinese_numeral, item_number
+from perfgen.model.numbering import check_format, chinese_numeral, item_number
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from conftest import ROOTS, SPECS
 from docx import Document
 from docx.oxml.ns import qn
 
-from perfgen import office
+from perfgen.office import office
 from perfgen.build import Job, Options, build, build_many
 
 pytestmark = pytest.mark.skipif(

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from perfgen import office
+from perfgen.errors import OfficeError
+from perfgen.office import office
 
 
 def test_hung_worker_is_killed_and_reported(tmp_path, monkeypatch):
@@ -16,7 +17,7 @@ def test_hung_worker_is_killed_and_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(office, "uno_python", lambda: sys.executable)
     monkeypatch.setattr(office, "REQUEST_TIMEOUT", 0.5)
     started = time.monotonic()
-    with office.Office() as session, pytest.raises(office.OfficeError) as exc:
+    with office.Office() as session, pytest.raises(OfficeError) as exc:
         session.lay_out(tmp_path / "x.docx", [("_Toc000001", "第一部分")])
     assert time.monotonic() - started < 10  # killed after 0.5 s, and not tried again: it would hang again
     assert "秒内没有排完这个文档" in str(exc.value)
@@ -27,6 +28,6 @@ def test_a_worker_that_dies_is_restarted_once_then_said_in_chinese(tmp_path, mon
     dead.write_text("import sys\nsys.exit(3)\n", encoding="utf-8")
     monkeypatch.setattr(office, "WORKER", dead)
     monkeypatch.setattr(office, "uno_python", lambda: sys.executable)
-    with office.Office() as session, pytest.raises(office.OfficeError) as exc:
+    with office.Office() as session, pytest.raises(OfficeError) as exc:
         session.lay_out(tmp_path / "x.docx", [("_Toc000001", "第一部分")])
     assert "LibreOffice 意外退出" in str(exc.value)

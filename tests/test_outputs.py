@@ -15,9 +15,9 @@ from conftest import ROOTS
 
 from perfgen.build import Job, build, find_jobs, refuse_collisions
 from perfgen.errors import OutputError
-from perfgen.office import available as office_available
-from perfgen.office import pid_namespace
-from perfgen.write import PREVIOUS, TEMPORARY
+from perfgen.office.office import available as office_available
+from perfgen.office.office import pid_namespace
+from perfgen.office.write import PREVIOUS, TEMPORARY
 
 MINIMAL = ROOTS / "minimal" / "spec.yaml"
 

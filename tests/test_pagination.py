@@ -11,8 +11,8 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from perfgen.build import Job, Options, build
-from perfgen.office import available as office_available
-from perfgen.pagination import Breaks, mark_rows, restart_on_new_pages, unmark
+from perfgen.office.office import available as office_available
+from perfgen.render.pagination import Breaks, mark_rows, restart_on_new_pages, unmark
 
 HENAN = SPECS / "2020" / "zhengzhou-ziranziyuan.yaml"  # the 河南 indicator table runs over 7 pages
 SEED_002 = SPECS / "2020" / "chengde-gaoxin-guotu.yaml"  # 河北 2020: each 项目 on a new page
@@ -60,7 +60,7 @@ def test_a_merge_cut_by_a_page_break_restarts_with_its_label(tmp_path):
 
 @pytest.mark.skipif(not office_available(), reason="LibreOffice is not installed (make system-deps)")
 def test_every_page_of_the_henan_indicator_table_shows_its_level1_label(tmp_path):
-    from perfgen.office import Office
+    from perfgen.office.office import Office
 
     with Office() as office:
         out = build(Job(HENAN, Path("h")), tmp_path, Options(pdf=True), office).outputs
@@ -79,7 +79,7 @@ def test_every_page_of_the_henan_indicator_table_shows_its_level1_label(tmp_path
 def test_the_written_appendix_has_its_labels_at_every_page_top_and_nowhere_else(tmp_path):
     """郑州 附表2: restarting the labels on page 8 moves its page break back and forth (the passes
     alternated and stopped in either state); laid out again, the written table is settled."""
-    from perfgen.office import Office
+    from perfgen.office.office import Office
 
     drafted = Document(str(next(p for p in build(Job(HENAN, Path("d")), tmp_path, Options(draft=True)).outputs if p.name.endswith("附表2.docx"))))
     continuations = {(table.marks[r], c) for table in mark_rows(drafted).tables for r, c in table.merged}  # (row, cell) as rendered
@@ -108,7 +108,7 @@ def test_the_written_appendix_has_its_labels_at_every_page_top_and_nowhere_else(
 def test_a_heading_after_a_page_of_few_lines_follows_on_it(tmp_path):
     """承德: each 项目 starts a new page (w:pageBreakBefore on its heading); where the page before
     holds less than a quarter page, the heading follows on it. 第一部分 … (level 1) keep their pages."""
-    from perfgen.pagination import mark_breaks, relax_breaks
+    from perfgen.render.pagination import mark_breaks, relax_breaks
 
     doc = Document(build(Job(SEED_002, Path("c")), tmp_path, Options(draft=True)).outputs[0])
     breaks = mark_breaks(doc)
@@ -128,7 +128,7 @@ def test_a_heading_after_a_page_of_few_lines_follows_on_it(tmp_path):
 @pytest.mark.skipif(not office_available() or shutil.which("pdftotext") is None, reason="LibreOffice or poppler is not installed (make system-deps)")
 def test_no_page_holds_only_the_last_lines_of_a_project(tmp_path):
     """承德 page 13 held the two last lines of 项目二 (then 项目三 started a new page)."""
-    from perfgen.office import Office
+    from perfgen.office.office import Office
 
     with Office() as office:
         out = build(Job(SEED_002, Path("c")), tmp_path, Options(pdf=True), office).outputs
@@ -142,7 +142,7 @@ def test_no_page_holds_only_the_last_lines_of_a_project(tmp_path):
 
 def prose_groups(doc) -> list[tuple[int, int, int]]:
     """(table, first row, last row) of each cell of more than LABEL_CHARACTERS merged down rows."""
-    from perfgen.pagination import LABEL_CHARACTERS
+    from perfgen.render.pagination import LABEL_CHARACTERS
 
     groups = []
     for t, tbl in enumerate(doc.element.body.iter(qn("w:tbl"))):
@@ -178,7 +178,7 @@ def test_the_rows_of_merged_prose_and_a_tables_last_two_rows_keep_together(tmp_p
 def test_merged_prose_is_never_cut_by_a_page_break(tmp_path, spec):
     """Cut, LibreOffice showed the 指标说明 (郑州 page 13) and the 年度目标 (井研 page 1) only in part,
     drawn over the rows below; after the labels have restarted the rows still keep together."""
-    from perfgen.office import Office
+    from perfgen.office.office import Office
 
     with Office() as office:
         written = Document(str(build(Job(spec, Path("w")), tmp_path, Options(), office).outputs[0]))

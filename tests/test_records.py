@@ -1,4 +1,4 @@
-"""perfgen.records: the small typed-record layer under the spec and layout models."""
+"""perfgen.model.records: the small typed-record layer under the spec and layout models."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Union
 import jsonschema
 import pytest
 
-from perfgen.records import (
+from perfgen.model.records import (
     After,
     Before,
     Bounds,

@@ -11,9 +11,9 @@ from conftest import SPECS
 
 from perfgen.build import check
 from perfgen.errors import PerfgenError
-from perfgen.load import load_source
-from perfgen.rollover import rollover
-from perfgen.spec import layout_of
+from perfgen.load.load import load_source
+from perfgen.years.rollover import rollover
+from perfgen.model.spec import layout_of
 
 EXAMPLES = sorted(SPECS.rglob("*.yaml"))
 

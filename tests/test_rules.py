@@ -10,7 +10,7 @@ import pytest
 from conftest import spec_findings
 
 from perfgen.errors import Severity
-from perfgen.levels import rules
+from perfgen.model.levels import rules
 
 BASE = """\
 版式: 河北-2020

@@ -4,8 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from perfgen.indicators import parse_value
-from perfgen.scoring import ProfileError, RowInput, execution_rate, make_profile, quantitative, row_weights, score_item, score_row
+from perfgen.model.indicators import parse_value
+from perfgen.errors import ProfileError
+from perfgen.model.scoring import RowInput, execution_rate, make_profile, quantitative, row_weights, score_item, score_row
 
 NATIONAL = make_profile("财预〔2020〕10号")
 YITIHUA = make_profile("一体化")

@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 
 from perfgen.errors import SpecError
-from perfgen.load import load_source
-from perfgen.model import ValueParts, Values
-from perfgen.spec import layout_of, validate_spec
+from perfgen.load.load import load_source
+from perfgen.model.model import ValueParts, Values
+from perfgen.model.spec import layout_of, validate_spec
 
 BASE = "版式: 河北-2020\n年度: 2020\n部门: 甲\n总体绩效目标: 目标\n"
 

@@ -1,4 +1,4 @@
-"""The committed templates are the source: compared as reviewable text (perfgen.outline), never as
+"""The committed templates are the source: compared as reviewable text (perfgen.render.outline), never as
 bytes, so a template edited and saved in Word or LibreOffice keeps the tests green while what it
 renders changes as edited."""
 
@@ -17,9 +17,9 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from perfgen.build import Job, build
-from perfgen.office import available
-from perfgen.outline import outline
-from perfgen.render import _as_word_writes, _breaks_before
+from perfgen.office.office import available
+from perfgen.render.outline import outline
+from perfgen.render.render import _as_word_writes, _breaks_before
 
 TEMPLATE_FILES = sorted([*TEMPLATES.glob("*/*.docx"), *(ROOT / "tests" / "layouts").glob("*/*.docx")])
 OUTLINES = GOLDEN / "templates"

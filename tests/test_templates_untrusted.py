@@ -11,7 +11,7 @@ from docx import Document
 
 from perfgen.build import Job, build
 from perfgen.errors import RenderError
-from perfgen.layout import templates_root
+from perfgen.model.layout import templates_root
 
 
 def render_finding(tmp_path: Path, spec: Path):
@@ -79,9 +79,9 @@ def test_template_that_is_not_a_docx(tmp_path):
 
 
 def test_a_template_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
-    import perfgen.render
+    import perfgen.render.render
 
-    monkeypatch.setattr(perfgen.render, "RENDER_SECONDS", 0.5)
+    monkeypatch.setattr(perfgen.render.render, "RENDER_SECONDS", 0.5)
     spec = layout_with_paragraph(tmp_path, "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}")
     finding = render_finding(tmp_path, spec)
     assert finding.code == "R004" and "仍未结束" in finding.message
@@ -110,9 +110,9 @@ def test_a_template_with_broken_xml_or_too_large_inside(tmp_path):
 
 
 def test_a_template_that_makes_too_much_is_stopped(tmp_path, monkeypatch):
-    import perfgen.render
+    import perfgen.render.render
 
-    monkeypatch.setattr(perfgen.render, "MAX_OUTPUT_CHARACTERS", 200_000)
+    monkeypatch.setattr(perfgen.render.render, "MAX_OUTPUT_CHARACTERS", 200_000)
     spec = layout_with_paragraph(tmp_path, "{% for i in range(50000) %}xxxxxxxxxx{% endfor %}")
     finding = render_finding(tmp_path, spec)
     assert finding.code == "R004" and "内容过大" in finding.message

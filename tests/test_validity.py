@@ -10,8 +10,8 @@ from conftest import ROOT, SPECS, TEMPLATES
 from openxml_audit import OpenXmlValidator
 
 from perfgen.build import Job, Options, build
-from perfgen.office import Office
-from perfgen.office import available as office_available
+from perfgen.office.office import Office
+from perfgen.office.office import available as office_available
 
 EXAMPLES = sorted(SPECS.rglob("*.yaml"))
 VALIDATOR = OpenXmlValidator(max_errors=0)  # 0: every error

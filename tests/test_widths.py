@@ -19,8 +19,8 @@ from docx import Document
 from lxml import etree
 
 from perfgen.build import Job, Options, build
-from perfgen.office import Office
-from perfgen.office import available as office_available
+from perfgen.office.office import Office
+from perfgen.office.office import available as office_available
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 EXAMPLES = sorted(SPECS.rglob("*.yaml"))
@@ -186,6 +186,6 @@ def test_the_tables_of_one_form_keep_their_columns_in_line(tmp_path):
     docx = Document(next(o for o in built.outputs if o.suffix == ".docx"))
     grids = [[int(c.get(f"{W}w")) for c in t._tbl.tblGrid.iterchildren(f"{W}gridCol")] for t in docx.tables]
     head, indicators = grids[2], grids[3]  # the first project's 绩效目标表
-    template = Document(SPECS.parent / "templates" / "hebei-2020" / "project.docx")
+    template = Document(SPECS.parent / "perfgen" / "layouts" / "hebei-2020" / "project.docx")
     designed = [int(c.get(f"{W}w")) for c in template.tables[0]._tbl.tblGrid.iterchildren(f"{W}gridCol")]
     assert head == indicators != designed and sum(head) == sum(designed)

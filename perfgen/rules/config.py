@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Finding, Position
-from .levels import LEVEL_KEY, Overrides, read_overrides
-from .load import Source, load_source
+from ..errors import Finding, Position
+from ..model.levels import LEVEL_KEY, Overrides, read_overrides
+from ..load.load import Source, load_source
 
 CONFIG_FILE = ".perfgen.yaml"
 YEARS_KEY = "年度范围"

@@ -39,10 +39,10 @@ from jinja2.bccache import Bucket, FileSystemBytecodeCache
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 
-from .errors import OutputError, Position, RenderError, os_reason
+from ..errors import OutputError, Position, RenderError, os_reason
 from .pagination import keep_prose_together
 from .typeset import fit_columns, let_tall_rows_split, mark_east_asian_punctuation
-from .write import write_atomic
+from ..office.write import write_atomic
 
 VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
 STRICT_PARSER = etree.XMLParser(recover=False, huge_tree=True)
@@ -183,7 +183,7 @@ def _vmerge_in_place(match: re.Match) -> str:
     if found is None:
         return properties
     rest = properties[: found.start()] + properties[found.end() :]
-    head = BEFORE_VMERGE.match(rest).end()
+    head = before.end() if (before := BEFORE_VMERGE.match(rest)) else len('<w:tcPr>')
     return rest[:head] + found.group(0) + rest[head:]
 
 
@@ -411,7 +411,7 @@ def _undefined(message: str) -> str:
     return f"「{match.group(1) or match.group(2)}」" if match else ""
 
 
-RUNTIME = {  # what a template's expression raised, in Chinese
+RUNTIME: dict[type[BaseException], str] = {  # what a template's expression raised, in Chinese
     ZeroDivisionError: "除以零", TypeError: "类型不对（例如把文字和数字相加）", OverflowError: "数值过大",
     ValueError: "数值不对", KeyError: "没有这一项", IndexError: "下标超出范围", AttributeError: "没有这个属性",
     MemoryError: "内存不足",

@@ -12,7 +12,7 @@ def chinese_numeral(n: int) -> str:
     """1 → 一, 10 → 十, 11 → 十一, 21 → 二十一, 105 → 一百零五 (1 ≤ n ≤ 9999)."""
     if not 1 <= n <= 9999:
         raise ValueError(f"cannot write {n} as a Chinese numeral")
-    parts = []
+    parts: list[str] = []
     pending_zero = False
     for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
         digit = n // unit_value % 10

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from .tables import Table
+from ..derive.tables import Table
 
 HEADER_ROW = 2  # title, department line, then the header
 A4 = 9  # Excel's paper size code

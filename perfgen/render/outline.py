@@ -46,7 +46,7 @@ def outline(source: Path | DocxDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _block(parent, names: dict[str, str], lines: list[str]) -> None:
+def _block(parent, names: dict[str | None, str], lines: list[str]) -> None:
     carried = ""  # a page break ending a paragraph starts the next one (LibreOffice writes pageBreakBefore so)
     for child in parent:
         if child.tag == W_P:

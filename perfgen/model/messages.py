@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .errors import Finding, Position
-from .text import closest
-from .load import FULL_WIDTH_COLON_MESSAGE, FULL_WIDTH_KEY, Source
+from ..errors import Finding, Position
+from ..load.text import closest
+from ..load.load import FULL_WIDTH_COLON_MESSAGE, FULL_WIDTH_KEY, Source
 from .records import Problem
 
 TYPE_MESSAGES = {

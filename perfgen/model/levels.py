@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from .errors import Finding, Position, Severity
-from .load import Source
+from ..errors import Finding, Position, Severity
+from ..load.load import Source
 
 LEVEL_KEY = "规则级别"
 OFF = "关闭"
@@ -23,7 +23,7 @@ RULES_FILE = Path(__file__).with_name("rules.yaml")
 
 
 @cache
-def rules() -> dict[str, tuple[Severity, str]]:
+def rules() -> dict[str, tuple[Severity | None, str]]:
     """Every rule whose level can be changed: code → (default level, what it says)."""
     from ruamel.yaml import YAML
 

@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import Finding, PerfgenError, SpecError
+from ..errors import Finding, PerfgenError, SpecError
 from .fieldtypes import SOFT, BlockType, said
 from .frameworks import frameworks
 from .layout import CORE, Layout, builtin_layouts, declared_elsewhere, find_layout, templates_root
 from .levels import WORDS as LEVEL_WORDS
-from .load import Number, Source, load_source
+from ..load.load import Number, Source, load_source
 from .messages import finding
 from .model import PreviousYear, Spec, Values
 from .records import INVALID, Problem

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .fieldtypes import BlockType, Field, ListType, SectionsType
-from .model import Item, Tree, Values
+from ..model.fieldtypes import BlockType, Field, ListType, SectionsType
+from ..model.model import Item, Tree, Values
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .derive import Computed, Row, level1_counts
-from .fieldtypes import (
+from ..model.fieldtypes import (
     BlockType,
     CheckpointsType,
     FieldType,
@@ -23,11 +23,11 @@ from .fieldtypes import (
     SectionsType,
     TitledType,
 )
-from .indicators import Parsed
-from .layout import Layout, ValuePart
-from .model import Item, Section, Titled, ValueParts, Values
-from .numbering import item_number
-from .text import one_line, paragraphs
+from ..model.indicators import Parsed
+from ..model.layout import Layout, ValuePart
+from ..model.model import Item, Section, Titled, ValueParts, Values
+from ..model.numbering import item_number
+from ..load.text import one_line, paragraphs
 
 
 class Shown(str):

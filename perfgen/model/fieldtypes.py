@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .load import Number
+from ..load.load import Number
 from .model import ChangeRate, Date, DateRange, Group, Indicator, Item, Section, Titled, Tree, ValueParts, Values
 from .records import INVALID, Problem
-from .text import as_text, closest, one_line, paragraphs
+from ..load.text import as_text, closest, one_line, paragraphs
 
 Loc = tuple
 Problems = list[Problem]

@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .derive import Computed, compute, resolved
-from .errors import Position, SpecError
-from .fieldtypes import amount_text
-from .layout import follow
-from .spec import load_spec
+from ..derive.derive import Computed, compute, resolved
+from ..errors import Position, SpecError
+from ..model.fieldtypes import amount_text
+from ..model.layout import follow
+from ..model.spec import load_spec
 
 SHORT = 60  # longer 年度目标 / 实际完成情况 texts are clipped
 

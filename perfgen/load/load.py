@@ -19,7 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from .errors import Finding, Position, Severity, SourceError, os_reason
+from ..errors import Finding, Position, Severity, SourceError, os_reason
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000

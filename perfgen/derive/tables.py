@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from .derive import Computed, Row, level1_counts
-from .fieldtypes import BlockType, ListType, MoneyType
-from .formula import Template
-from .layout import Column, Layout, TableSpec
-from .model import Item, Values
-from .numbering import item_number
+from ..model.fieldtypes import BlockType, ListType, MoneyType
+from ..model.formula import Template
+from ..model.layout import Column, Layout, TableSpec
+from ..model.model import Item, Values
+from ..model.numbering import item_number
 from .present import Merged, Node, Shown, part_text, show
 
 

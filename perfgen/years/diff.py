@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .derive import Computed, compute
-from .fieldtypes import (
+from ..derive.derive import Computed, compute
+from ..model.fieldtypes import (
     BlockType,
     CheckpointsType,
     Field,
@@ -30,8 +30,8 @@ from .fieldtypes import (
     PercentType,
     SectionsType,
 )
-from .model import ChangeRate, Indicator, Item, Section, Titled, Tree, ValueParts, Values
-from .spec import load_spec
+from ..model.model import ChangeRate, Indicator, Item, Section, Titled, Tree, ValueParts, Values
+from ..model.spec import load_spec
 
 SHORT = 40  # texts up to this length (one line) are shown whole; longer ones are summarised
 SNIPPET = 20

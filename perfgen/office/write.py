@@ -26,7 +26,7 @@ from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.pkgwriter import PackageWriter
 
-from .errors import OutputError, Position, os_reason
+from ..errors import OutputError, Position, os_reason
 from .office import orphaned, owner_tag
 
 CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"

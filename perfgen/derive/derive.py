@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .fieldtypes import BlockType, ChoiceType, Field, IndicatorsType, ListType, MoneyType, PercentType, SectionsType
-from .formula import Path, Reference, parse_template
-from .frameworks import Framework, frameworks
-from .indicators import Parsed, parse_value
-from .layout import Layout
-from .model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
-from .numbering import item_number
-from .scoring import ItemScore, RowInput, score_item
+from ..model.fieldtypes import BlockType, ChoiceType, Field, IndicatorsType, ListType, MoneyType, PercentType, SectionsType
+from ..model.formula import Path, Reference, parse_template
+from ..model.frameworks import Framework, frameworks
+from ..model.indicators import Parsed, parse_value
+from ..model.layout import Layout
+from ..model.model import ChangeRate, Indicator, IndicatorValue, Item, Section, Spec, Tree, ValueParts, Values
+from ..model.numbering import item_number
+from ..model.scoring import ItemScore, RowInput, score_item
 from .walk import writes_any
 
 

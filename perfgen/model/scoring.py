@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 from .fieldtypes import ROUNDING
 from .indicators import Parsed, parse_value
+from ..errors import ProfileError
 
 DATA = Path(__file__).with_name("scoring.yaml")
 HUNDRED = Decimal(100)
@@ -29,15 +30,6 @@ PROFILE_KEYS = ("description", "total", "execution", "level1", "absent", "revers
 # What a field marked `score:` can show: an item's (a project's) and an indicator row's.
 ITEM_SCORES = ("满分", "执行率", "执行率分值", "执行率得分", "指标分值", "指标得分", "扣分", "上限", "总分", "等级")
 ROW_SCORES = ("分值", "得分", "一级分值", "评价")
-
-
-class ProfileError(ValueError):
-    """A profile key that cannot be used: `loc` is its place under the profile (the key itself
-    when `key`), the message Chinese."""
-
-    def __init__(self, loc: tuple, message: str, *, key: bool = False):
-        super().__init__(message)
-        self.loc, self.key = loc, key
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ of item, each indicator) with their types, money formulas, numbering, how an 指
 the form's columns, rows generated from lists, the 附表 as named columns, and rule levels. Loading
 it checks every declaration — types, formulas, templates, table columns — and reports each mistake
 in Chinese at its line in layout.yaml (L002). The core holds no branch on a layout's name. Built-in
-layouts live in `templates/`; a spec may also name a layout directory of its own.
+layouts live in `perfgen/layouts/`; a spec may also name a layout directory of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from . import numbering
-from .errors import Finding, LayoutError, Position
+from ..errors import Finding, FormulaError, LayoutError, Position, ProfileError
 from .fieldtypes import (
     ROUNDING,
     BlockType,
@@ -45,14 +45,14 @@ from .fieldtypes import (
     YearType,
     inner_blocks,
 )
-from .text import closest
-from .formula import FormulaError, Reference, Template, parse_formula, parse_template
+from ..load.text import closest
+from .formula import Reference, Template, parse_formula, parse_template
 from .frameworks import frameworks
-from .load import Layered, Number, Source, load_source
+from ..load.load import Layered, Number, Source, load_source
 from .messages import finding
 from .records import After, Before, Invalid, Record, key, validate
-from .scoring import ITEM_SCORES, ROW_SCORES, Profile, ProfileError, make_profile
-from .text import as_text
+from .scoring import ITEM_SCORES, ROW_SCORES, Profile, make_profile
+from ..load.text import as_text
 
 DESCRIPTION_FILE = "layout.yaml"
 NAME_LINE = re.compile(r"^name:[ \t]*([^#\n]+)", re.MULTILINE)
@@ -360,9 +360,8 @@ LAYOUT_CODES = {"other": "L002"}
 
 
 def templates_root() -> Path:
-    """Built-in layouts: shipped inside the wheel, or beside the package in a source checkout."""
-    installed = Path(__file__).parent / "templates"
-    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+    """The built-in layouts: `perfgen/layouts/`, one directory each."""
+    return Path(__file__).resolve().parent.parent / "layouts"
 
 
 def builtin_layouts() -> list[Layout]:

@@ -30,12 +30,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-from .errors import PerfgenError, Position
-from .fieldtypes import RATE_KEYS, BlockType, CheckpointsType, Field, IndicatorsType, ListType, MappingType, MoneyType, PercentType, SectionsType
-from .layout import Layout, templates_root
-from .load import load_source
-from .spec import layout_of, parse_spec
-from .write import write_atomic
+from ..errors import Position, RolloverError
+from ..model.fieldtypes import RATE_KEYS, BlockType, CheckpointsType, Field, IndicatorsType, ListType, MappingType, MoneyType, PercentType, SectionsType
+from ..model.layout import Layout, templates_root
+from ..load.load import load_source
+from ..model.spec import layout_of, parse_spec
+from ..office.write import write_atomic
 
 REVIEW = "待核实"
 PER_YEAR_TEXT = "{year} 年的{what}"  # a field the layout marks per_year (the budget system assigns a new 项目编码 each year)
@@ -43,10 +43,6 @@ PER_YEAR_AMOUNT = "沿用 {year} 年数"
 TYPED_RATE = "{year} 年数，可改写为 {{变动率: …}} 自动计算"
 # Indentation styles tried, in order, until one reproduces the file unchanged: (mapping, sequence, offset).
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 6, 4), (4, 4, 0), (4, 6, 2), (4, 4, 2))
-
-
-class RolloverError(PerfgenError):
-    """The spec cannot be carried into the requested year (or the target exists)."""
 
 
 @dataclass(frozen=True)

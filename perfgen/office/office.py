@@ -20,6 +20,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from ..errors import OfficeError
 
 WORKER = Path(__file__).with_name("uno_worker.py")
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
@@ -35,10 +36,6 @@ class LaidOut:
 
     pages: dict[str, int]  # bookmark → its page
     used: dict[str, int]  # bookmark of a paragraph that starts a new page → the height (1/100 mm) the page before it holds
-
-
-class OfficeError(Exception):
-    """LibreOffice failed on a document (after one restart); the message is Chinese."""
 
 
 WORKER_ERRORS = (  # what the worker says, as a budget officer should read it

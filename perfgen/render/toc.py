@@ -50,7 +50,7 @@ def fill_toc(doc: DocxDocument, pages: dict[str, int] | None = None) -> list[Toc
     low, high = _levels(instruction)
     outline = outline_levels(doc)
     region = _paragraphs_between(body, first_p, last_p)
-    entries = []
+    entries: list[TocEntry] = []
     next_id = max_bookmark_id(body) + 1
     for p, level in _headings(body, outline):
         if p in region or not (low <= level <= high):

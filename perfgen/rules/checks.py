@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from .derive import Computed, Row, change_rate, resolved
-from .errors import Finding, Severity
-from .fieldtypes import BlockType, CheckpointsType, ChoiceType, IndicatorsType, ListType, MoneyType, PercentType, TextType, amount_text
-from .frameworks import frameworks
-from .indicators import COMPARATORS
-from .layout import ROW_INPUTS, Evaluation
-from .load import PathKey, Source
-from .model import ChangeRate, Tree, ValueParts
-from .text import closest
-from .walk import Found, fields
+from ..derive.derive import Computed, Row, change_rate, resolved
+from ..errors import Finding, Severity
+from ..model.fieldtypes import BlockType, CheckpointsType, ChoiceType, IndicatorsType, ListType, MoneyType, PercentType, TextType, amount_text
+from ..model.frameworks import frameworks
+from ..model.indicators import COMPARATORS
+from ..model.layout import ROW_INPUTS, Evaluation
+from ..load.load import PathKey, Source
+from ..model.model import ChangeRate, Tree, ValueParts
+from ..load.text import closest
+from ..derive.walk import Found, fields
 
 
 @dataclass

@@ -20,15 +20,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
+from ..errors import FormulaError
 
 Path = tuple[str, ...]
 NAME = r"[^\s+\-*/().,「」\d][^\s+\-*/().,「」]*"
 TOKEN = re.compile(rf"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<quoted>「[^」]+」)|(?P<name>{NAME})|(?P<op>[-+*/(),.]))")
 FUNCTIONS = ("sum", "count")
-
-
-class FormulaError(ValueError):
-    """A formula or template that cannot be read (its message is Chinese, for the layout's author)."""
 
 
 @dataclass(frozen=True)
