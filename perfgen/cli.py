@@ -332,6 +332,22 @@ def layout_check(directory: Path, pdf: bool, out_dir: Path) -> None:
     sys.exit(EXIT_INPUT if errors else 0)
 
 
+@layout.command("copy")
+@click.argument("layout_name")
+@click.argument("target", type=click.Path(path_type=Path))
+def layout_copy(layout_name: str, target: Path) -> None:
+    """复制一个版式（内置版式名称或版式目录）到新目录 TARGET，作为新表式的起点。"""
+    with _imports():
+        from .layout_check import copy_layout
+
+    try:
+        copied = copy_layout(layout_name, target)
+    except PerfgenError as exc:
+        _print_findings(exc.findings)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"✓ 已复制到 {copied}：先改 layout.yaml 的 name 和 description，再改模板和 example.yaml，然后 perfgen layout check {copied}")
+
+
 @layout.command("vars")
 @click.argument("directories", nargs=-1, required=True, type=click.Path(path_type=Path))
 def layout_vars(directories: tuple[Path, ...]) -> None:

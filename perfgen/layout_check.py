@@ -13,6 +13,7 @@ for what needs no context.
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ import jinja2
 from docx.oxml.ns import qn
 from jinja2 import nodes
 
-from .errors import Finding, LayoutError, PerfgenError, Position, Severity
+from .errors import Finding, LayoutError, PerfgenError, Position, Severity, os_reason
 from .model.layout import Layout, read_layout
 
 EXAMPLE = "example.yaml"  # the layout's example spec, beside layout.yaml
@@ -124,6 +125,22 @@ def _example_copy(directory: Path) -> Iterator[Path]:
         except PerfgenError as exc:
             moved = [replace(f, position=replace(f.position, path=str(example))) if f.position.path == str(copy) else f for f in exc.findings]
             raise type(exc)(moved) from None
+
+
+def copy_layout(reference: str, target: Path) -> Path:
+    """A copy of the layout `reference` names (a built-in's name or a directory) at `target`, to
+    edit into another form: its layout.yaml, templates and example."""
+    from .model.layout import find_layout
+
+    layout = find_layout(reference, Path.cwd(), Position("perfgen layout copy"))
+    if target.exists():
+        raise LayoutError.single(Position(str(target)), "L003", "目标已存在：请换一个新的目录名。")
+    try:
+        shutil.copytree(layout.directory, target, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    except OSError as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        raise LayoutError.single(Position(str(target)), "L003", f"无法复制（{os_reason(exc)}）：请检查路径和权限。") from None
+    return target
 
 
 def build_example(directory: Path, out_dir: Path, office: Any) -> tuple[Path, ...]:

@@ -123,3 +123,36 @@ def test_the_variable_reference_is_what_the_code_gives(update_golden):
         reference.write_text(result.stdout, encoding="utf-8")
     assert result.stdout == reference.read_text(encoding="utf-8"), "run `perfgen layout vars perfgen/layouts/* > docs/variables.md`"
     assert "`doc.项目[].绩效指标[].一级`: merged text" in result.stdout and "`t.行[]" in result.stdout
+
+
+TUTORIAL = Path(__file__).parent / "layouts" / "ganzi-2023"
+
+
+def test_the_tutorials_layout_is_clean_and_builds_its_form(tmp_path):
+    """docs/layouts.md's tutorial, done: 一体化-项目 copied and edited into 甘孜州's 绩效目标表."""
+    from perfgen.render.outline import outline
+    from perfgen.scaffold import default_answers, example_spec
+
+    assert check_layout(TUTORIAL) == []
+    result = perfgen("layout", "check", TUTORIAL, "--no-pdf")
+    assert result.returncode == 0, result.stderr
+    spec = tmp_path / "ganzi.yaml"
+    spec.write_text(example_spec(TUTORIAL, default_answers(TUTORIAL)).replace("版式: 甘孜-绩效目标表", f"版式: {TUTORIAL}", 1), encoding="utf-8")
+    built = perfgen("build", spec, "-o", tmp_path / "out", "--draft")
+    assert built.returncode == 0, built.stderr
+    lines = outline(tmp_path / "out" / "ganzi.docx").splitlines()
+    assert "| 单位信息 | 324001-示例县自然资源和规划局 ⟷3 | 项目名称 | 食品安全工作经费 ⟷2 |" in lines
+    assert "| 预算执行率权重(%) | 10 ⟷3 | 项目经办人电话 | 0836-2830000 ⟷2 |" in lines
+    assert "| ⇡ | ⇡ | 开展食品安全专项整治 | ≥ | 2 | 次 | 20 |" in lines  # 一级/二级 merged down
+    assert "| 效益指标 | 社会效益指标 | 食品安全整体状况 | 定性 | 高中低 |  | 15 |" in lines
+
+
+def test_layout_copy(tmp_path):
+    target = tmp_path / "layouts" / "mine"
+    copied = perfgen("layout", "copy", "一体化-项目", target)
+    assert copied.returncode == 0, copied.stderr
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in (TEMPLATES / "yitihua-project").iterdir() if not p.name.startswith((".", "__")))
+    again = perfgen("layout", "copy", "一体化-项目", target)
+    assert again.returncode == 1 and "已存在" in again.stderr
+    unknown = perfgen("layout", "copy", "山西", tmp_path / "x")
+    assert unknown.returncode == 1 and "「山西」" in unknown.stderr and not (tmp_path / "x").exists()
