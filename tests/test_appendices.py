@@ -5,7 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import SPECS
+from conftest import SPECS, distinct_cells
 from docx import Document
 from openpyxl import load_workbook
 
@@ -78,11 +78,10 @@ def money_cells(doc) -> list[Decimal]:
     found = []
     for t in doc.tables:
         for row in t.rows:
-            cells = [c.text for c in row.cells]
-            if cells[2:3] == ["年度资金总额："]:
-                found.append(Decimal(cells[4]))
-            if "预算数" in cells:
-                found.append(Decimal(cells[cells.index("预算数") + 2]))
+            cells = [c.text for c in distinct_cells(row)]  # the amount is the cell after its label
+            for label in ("年度资金总额：", "预算数"):
+                if label in cells:
+                    found.append(Decimal(cells[cells.index(label) + 1]))
     return found
 
 

@@ -165,3 +165,10 @@ def test_what_libreoffice_writes_outside_the_schema_is_written_as_word_does():
     row = '<w:trPr><w:cantSplit w:val="true"/><w:tblHeader w:val="true"/></w:trPr>'
     run = '<w:rPr><w:b w:val="false"/><w:b w:val="false"/><w:i w:val="false"/><w:sz w:val="32"/></w:rPr>'
     assert _as_word_writes(row + run) == '<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr><w:rPr><w:b w:val="false"/><w:i w:val="false"/><w:sz w:val="32"/></w:rPr>'
+
+
+def test_run_properties_saved_out_of_order_are_put_in_the_schemas():
+    run = '<w:rPr><w:sz w:val="32"/><w:i w:val="false"/><w:b w:val="false"/><w:rFonts w:ascii="Times New Roman"/></w:rPr>'
+    assert _as_word_writes(run) == '<w:rPr><w:rFonts w:ascii="Times New Roman"/><w:b w:val="false"/><w:i w:val="false"/><w:sz w:val="32"/></w:rPr>'
+    changed = '<w:rPr><w:b/><w:rPrChange w:id="1"><w:rPr/></w:rPrChange></w:rPr>'
+    assert _as_word_writes(changed) == changed  # not only empty properties: left as written

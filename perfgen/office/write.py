@@ -34,6 +34,7 @@ ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest time a zip entry can carry
 ZIP_EPOCH_MAX = 4354819199  # 2107-12-31 23:59:59, the latest
 TEMPORARY = ".perfgen-tmp"  # the new output, before it is put in place
 PREVIOUS = ".perfgen-old"  # the earlier output, while the new ones are put in place
+APP_PROPERTIES = Path(__file__).with_name("app.xml").read_bytes()  # docProps/app.xml of every output: perfgen's
 
 
 def build_time(year: int) -> datetime:
@@ -58,6 +59,9 @@ def docx_bytes(doc: DocxDocument, when: datetime) -> bytes:
     for rid, rel in list(package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             del package.rels[rid]
+    for part in package.iter_parts():  # the editor that saved the template does not speak for the output
+        if str(part.partname) == "/docProps/app.xml" and hasattr(part, "_blob"):
+            part._blob = APP_PROPERTIES  # noqa: SLF001 - python-docx keeps an unparsed part as its bytes
     out = io.BytesIO()
     writer = _FixedZip(out, when)
     # python-docx's own PackageWriter steps, with a zip writer that stamps fixed times:

@@ -41,7 +41,7 @@ from lxml import etree
 
 from ..errors import OutputError, Position, RenderError, os_reason
 from .pagination import keep_prose_together
-from .typeset import fit_columns, let_tall_rows_split, mark_east_asian_punctuation
+from .typeset import complete_font_table, fit_columns, let_tall_rows_split, mark_east_asian_punctuation
 from ..office.write import write_atomic
 
 VMERGE = re.compile(r"(<w:tc[ >](?:(?!<w:tc[ >]).)*?)\{%\s*vmerge\s+([^%]*?)\s*%\}(.*?</w:tc>)", re.DOTALL)
@@ -122,8 +122,29 @@ def _as_word_writes(src_xml: str) -> str:
     """A template part saved by LibreOffice as Word writes it, so what is rendered from it is as
     valid: page breaks before (`_breaks_before`), a row's `cantSplit`/`tblHeader` without
     `w:val="true"` (outside the schema's values for them), a property written twice in a row once."""
-    once = RUN_PROPERTIES.sub(lambda m: REPEATED.sub(r"\1", m.group(0)), _breaks_before(src_xml))
+    once = RUN_PROPERTIES.sub(lambda m: _in_order(REPEATED.sub(r"\1", m.group(0))), _breaks_before(src_xml))
     return ROW_ON.sub(r"<w:\1/>", once)
+
+
+RUN_PROPERTY_ORDER = (
+    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow", "emboss",
+    "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs",
+    "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath",
+)  # fmt: skip  (CT_RPr's sequence)
+RANK = {name: n for n, name in enumerate(RUN_PROPERTY_ORDER)}
+EMPTY_ELEMENT = re.compile(r"<w:([A-Za-z]+)\b[^<>]*/>")
+
+
+def _in_order(properties: str) -> str:
+    """A run's properties in the schema's order (LibreOffice writes w:sz before w:i), when they are
+    all empty elements of CT_RPr (else as they are)."""
+    head, _, rest = properties.partition(">")
+    inner = rest[: -len("</w:rPr>")]
+    children = EMPTY_ELEMENT.findall(inner)
+    if "".join(m.group(0) for m in EMPTY_ELEMENT.finditer(inner)) != inner or not all(c in RANK for c in children):
+        return properties
+    ordered = sorted(EMPTY_ELEMENT.finditer(inner), key=lambda m: RANK[m.group(1)])
+    return f"{head}>{''.join(m.group(0) for m in ordered)}</w:rPr>"
 
 
 PAGE_BREAK_RUN = re.compile(r"<w:r>(?:<w:rPr>(?:(?!</w:rPr>).)*</w:rPr>|<w:rPr/>)?<w:br w:type=\"page\"/></w:r>", re.DOTALL)
@@ -374,6 +395,7 @@ def render(template_path: Path, context: dict) -> DocxDocument:
     let_tall_rows_split(template.docx)
     keep_prose_together(template.docx)
     mark_east_asian_punctuation(template.docx)
+    complete_font_table(template.docx)
     return template.docx
 
 

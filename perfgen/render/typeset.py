@@ -50,6 +50,7 @@ CLOSING = frozenset("）)》”’]】：:，,、；;。")  # … and after thes
 SLACK = 0.25  # em added to what a text needs: LibreOffice wraps a line that fills its cell exactly
 TWIPS_PER_EMU = 635
 NARROW_MARGINS = 2 * 57  # twips: a dense table's left and right cell margins (1 mm each)
+EDGE_SLACK = 12  # twips: how far an editor's rounding moves a column edge
 
 W_TC, W_P, W_T = qn("w:tc"), qn("w:p"), qn("w:t")
 W_TBL, W_TR, W_GRID_COL = qn("w:tbl"), qn("w:tr"), qn("w:gridCol")
@@ -60,6 +61,7 @@ CELL_WIDTH = f"{qn('w:tcPr')}/{qn('w:tcW')}"
 W_TCW = qn("w:tcW")
 PARAGRAPH_STYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
 W_VAL, W_W, W_TYPE = qn("w:val"), qn("w:w"), qn("w:type")
+W_RFONTS, W_EAST_ASIA = qn("w:rFonts"), qn("w:eastAsia")
 W_R, W_HINT = qn("w:r"), qn("w:hint")
 # One line a table (T), row (R), cell (C and its gridSpan) and cell paragraph (P, its style, a tab,
 # the text of its runs): each table's own rows, each row's own cells, each cell's own paragraphs —
@@ -78,6 +80,27 @@ CELL_TEXTS = etree.XSLT(
     )
 )
 AMBIGUOUS = frozenset("“”‘’—…·")  # punctuation whose width Unicode leaves to the font
+
+
+def complete_font_table(docx: DocxDocument) -> None:
+    """List in the font table each East Asian font the styles name (仿宋_GB2312, 黑体 …) with the
+    GB2312 character set: Word and WPS substitute a font a machine lacks by it. LibreOffice saves a
+    template with only the fonts it has, so without this a document made from such a template
+    would lose them."""
+    part = next((p for p in docx.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"), None)
+    if part is None or not hasattr(part, "_blob"):
+        return
+    named = sorted({f.get(W_EAST_ASIA) for f in docx.styles.element.iter(W_RFONTS) if f.get(W_EAST_ASIA)})
+    table = etree.fromstring(part.blob)
+    listed = {font.get(qn("w:name")) for font in table.iterchildren(qn("w:font"))}
+    missing = [name for name in named if name not in listed]
+    if not missing:
+        return
+    for name in missing:
+        font = etree.SubElement(table, qn("w:font"), {qn("w:name"): name})
+        for tag, value in (("w:charset", "86"), ("w:family", "auto"), ("w:pitch", "variable")):
+            etree.SubElement(font, qn(tag), {qn("w:val"): value})
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: SLF001 - python-docx keeps an unparsed part as its bytes
 
 
 def mark_east_asian_punctuation(docx: DocxDocument) -> None:
@@ -99,8 +122,9 @@ def fit_columns(docx: DocxDocument) -> None:
     body = docx.element.body
     sizes = _style_sizes(docx)
     cache: dict[tuple[str, int], tuple[int, int, int, int]] = {}
+    forms = _forms(body)  # (which may put a form's tables on one grid: before their cells are read)
     read = dict(zip(body.iter(W_TBL), _tables(body), strict=True))
-    for form in _forms(body):
+    for form in forms:
         widths = _grid(form[0])
         cells = [cell for tbl in form for cell in _cells(read[tbl], len(widths))]
         if any(cell is None for cell in cells):
@@ -204,12 +228,82 @@ def _forms(body) -> list[list]:
         sibling = tbl.getprevious()
         while sibling is not None and sibling is not last and sibling.tag == W_P and not "".join(sibling.itertext(W_T)).strip():
             sibling = sibling.getprevious()
-        if last is not None and sibling is last and _grid(last) == grid:
+        common = _common_grid(_grid(last), grid) if last is not None and sibling is last else None
+        if common is not None:
+            for one in (*forms[-1], tbl):
+                _regrid(one, common)
             forms[-1].append(tbl)
         else:
             forms.append([tbl])
         last = tbl
     return forms
+
+
+def _edges(grid: list[int]) -> list[int]:
+    return list(itertools.accumulate(grid, initial=0))
+
+
+def _common_grid(a: list[int], b: list[int]) -> list[int] | None:
+    """The grid of two tables of one form: theirs when equal; else, when they are as wide and
+    one's column edges are all the other's, the finer grid (LibreOffice saves each table with only
+    the grid columns its own cells use, so a form's tables no longer share one); else None."""
+    if a == b:
+        return a
+    first, second = _edges(a), _edges(b)
+    if not a or not b or abs(first[-1] - second[-1]) > EDGE_SLACK:
+        return None
+    coarse, fine = (first, second) if len(first) <= len(second) else (second, first)
+    if any(all(abs(e - x) > EDGE_SLACK for x in fine) for e in coarse):
+        return None  # each has edges the other lacks: two forms side by side, not one form regridded
+    return [right - left for left, right in itertools.pairwise(fine)]
+
+
+def _regrid(tbl, grid: list[int]) -> None:
+    """`tbl` on `grid`, a grid with all of its column edges and more: each cell spans the new
+    columns between its edges."""
+    old = _grid(tbl)
+    if old == grid:
+        return
+    new_edges = _edges(grid)
+    at = [min(range(len(new_edges)), key=lambda i, e=e: abs(new_edges[i] - e)) for e in _edges(old)]  # old edge → new edge
+    for tr in tbl.iterchildren(W_TR):
+        column = 0
+        properties = tr.find(qn("w:trPr"))
+        before = properties.find(qn("w:gridBefore")) if properties is not None else None
+        if before is not None:
+            column = int(before.get(W_VAL, "0"))
+            before.set(W_VAL, str(at[column]))
+        for tc in tr.iterchildren(W_TC):
+            span_element = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+            span = int(span_element.get(W_VAL, "1")) if span_element is not None else 1
+            end = min(column + span, len(at) - 1)
+            wanted = at[end] - at[column]
+            if wanted > 1:
+                if span_element is None:
+                    span_element = etree.Element(qn("w:gridSpan"))
+                    _cell_properties(tc).insert(_span_position(_cell_properties(tc)), span_element)
+                span_element.set(W_VAL, str(wanted))
+            elif span_element is not None:
+                span_element.getparent().remove(span_element)
+            column = end
+    grid_element = tbl.find(GRID)
+    for col in list(grid_element.iterchildren(W_GRID_COL)):
+        grid_element.remove(col)
+    for width in grid:
+        etree.SubElement(grid_element, W_GRID_COL).set(W_W, str(width))
+
+
+def _cell_properties(tc):
+    properties = tc.find(qn("w:tcPr"))
+    if properties is None:
+        properties = etree.Element(qn("w:tcPr"))
+        tc.insert(0, properties)
+    return properties
+
+
+def _span_position(properties) -> int:
+    """Where w:gridSpan goes in w:tcPr: after cnfStyle and tcW (the schema's order)."""
+    return sum(1 for c in properties if c.tag in (qn("w:cnfStyle"), qn("w:tcW")))
 
 
 def _grid(tbl) -> list[int]:
