@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,7 +301,7 @@ class Outcome:
     failed: bool = False
 
 
-def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -> Iterator[Outcome]:
+def build_many(jobs: list[Job], out_dir: Path, options: Options, workers: int) -> Generator[Outcome, None, None]:
     """Build every job, on up to `workers` processes, each with its own LibreOffice; yield
     outcomes as they finish. One failing spec does not stop the others; the specs a worker took
     down when it died (killed alone, out of memory) are built once more in fresh processes."""
@@ -339,7 +339,7 @@ def _pool(workers: int, use_office: bool):
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(use_office,))
 
 
-def _pooled(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_office: bool) -> Iterator[Outcome | Job]:
+def _pooled(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_office: bool) -> Generator[Outcome | Job, None, None]:
     """The outcome of each job built on a pool of processes, or the job itself when the process
     building it died (the pool is then broken: every job not finished comes back)."""
     from concurrent.futures import as_completed
@@ -361,7 +361,7 @@ def _pooled(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_
     pool.shutdown()
 
 
-def _isolated(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_office: bool) -> Iterator[Outcome | Job]:
+def _isolated(jobs: list[Job], out_dir: Path, options: Options, workers: int, use_office: bool) -> Generator[Outcome | Job, None, None]:
     """As `_pooled`, each job in a process of its own (up to `workers` at a time), so that a spec
     whose process dies takes no other down with it."""
     from concurrent.futures import FIRST_COMPLETED, wait

@@ -98,9 +98,10 @@ def _context(directory: Path, answers: dict[str, str], no_input: bool, chosen: A
     return context
 
 
-def default_answers(directory: Path) -> dict[str, Any]:
-    """The answers `perfgen new --no-input` would give (for a layout's example spec checked alone)."""
-    return _context(directory, {}, True, None)["cookiecutter"]
+def default_answers(directory: Path, **answers: str) -> dict[str, Any]:
+    """The answers `perfgen new --no-input` would give, but for `answers` (for a layout's example
+    spec checked or built alone)."""
+    return _context(directory, answers, True, None)["cookiecutter"]
 
 
 def _layout(reference: str) -> Any:

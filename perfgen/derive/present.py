@@ -106,7 +106,7 @@ def show(kind: FieldType, value: Any, layout: Layout) -> Any:
 
 
 def _entry(item: FieldType, element: Any, number: str, layout: Layout) -> Node:
-    if isinstance(element, Item):
+    if isinstance(element, Item) and isinstance(item, BlockType):
         return Node({"序号": number, **node(item, element.values, layout)})
     if isinstance(element, Titled):
         return Node({"序号": number, "标题": element.title, "内容": one_line(element.text)})
@@ -173,7 +173,7 @@ def indicator_rows(rows: tuple[Row, ...], layout: Layout) -> Rows:
     open_text: dict[str, bool] = {}
     for row in rows:
         new1 = previous is None or row.level1 != previous.level1
-        new2 = new1 or row.level2 != previous.level2
+        new2 = new1 or previous is not None and row.level2 != previous.level2
         if new2:
             open_text = {}
         shown = Node({

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -358,7 +358,7 @@ class _Converter:
             if str(node.tag) != TAG + "seq":
                 return self._refuse_tag(node)
             return [self.convert(child, loc + (i,), depth + 1) for i, child in enumerate(node.value)]
-        return self._scalar(node)
+        return self._scalar(cast(ScalarNode, node))
 
     def _mapping(self, node: MappingNode, loc: PathKey, depth: int) -> dict:
         result: dict = {}

@@ -75,7 +75,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         match = TOKEN.match(text, position)
         if not match or match.end() == position:
             raise FormulaError(f"公式「{text}」在第 {position + 1} 个字符处无法理解：只能用标签、数字、+ - * / 和括号")
-        kind = match.lastgroup
+        kind = match.lastgroup or ""
         value = match[kind]
         out.append(("name", value[1:-1]) if kind == "quoted" else (kind, value))
         position = match.end()

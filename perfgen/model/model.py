@@ -20,6 +20,7 @@ class Values(Mapping[str, Any]):
     hold their type's empty value (None, (), an empty `Values`)."""
 
     __slots__ = ("_data",)
+    _data: dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any] | None = None):
         object.__setattr__(self, "_data", dict(data or {}))

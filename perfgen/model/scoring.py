@@ -290,7 +290,7 @@ def row_weights(rows: Sequence[RowInput], profile: Profile) -> tuple[list[Decima
         missing = [i for i in members if weights[i] is None]
         if pool is None or not missing:
             continue
-        rest = pool - sum((weights[i] for i in members if weights[i] is not None), Decimal(0))
+        rest = pool - sum((w for i in members if (w := weights[i]) is not None), Decimal(0))
         if rest < 0:
             continue
         share = profile.round(rest / len(missing))

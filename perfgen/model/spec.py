@@ -87,7 +87,9 @@ def _finding(source: Source, problem: Problem, layout: Layout | None) -> Finding
     codes = {**CODES, "owner": f"版式「{layout.name}」"} if layout else CODES
 
     def elsewhere(kind: str, label: str) -> str | None:
-        names = declared_elsewhere(kind, label) if layout else None
+        if layout is None:
+            return None
+        names = declared_elsewhere(kind, label)
         others = [n for n in (names or "").split("、") if n and n != layout.name]
         if not others:
             return None
@@ -202,7 +204,7 @@ def _level1(name: str, level2s: list[str], group: dict) -> dict[str, Any]:
 
 
 def _options(group: dict) -> list[dict]:
-    rows = next((o for o in group.get("anyOf", []) if o.get("type") == "array"), {})
+    rows: dict[str, Any] = next((o for o in group.get("anyOf", []) if o.get("type") == "array"), {})
     return [rows.get("items", {})]
 
 

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOTS
+from conftest import ROOTS, SPECS
 from docx import Document
 
 from perfgen.build import Job, build
@@ -131,7 +131,7 @@ def test_an_extending_layout_inherits_and_reports_in_the_file_that_says_it(tmp_p
     text = description.read_text(encoding="utf-8")
     description.write_text(text.replace("      执行说明: {type: text,", "      执行说明: {type: txt,"), encoding="utf-8")
     spec = tmp_path / "x.yaml"
-    spec.write_text((Path(__file__).parent.parent / "specs" / "2022" / "chizhou-tangxi.yaml").read_text(encoding="utf-8").replace("版式: 全国-项目自评", "版式: ./my-eval"), encoding="utf-8")
+    spec.write_text((SPECS / "2022" / "chizhou-tangxi.yaml").read_text(encoding="utf-8").replace("版式: 全国-项目自评", "版式: ./my-eval"), encoding="utf-8")
     with pytest.raises(LayoutError) as exc:
         build(Job(spec, Path("x")), tmp_path / "out")
     line = next(i for i, row in enumerate(text.splitlines(), 1) if "执行说明: {type: text," in row)

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import spec_findings
+from conftest import ROOT, spec_findings
 from ruamel.yaml import YAML
 
 from perfgen.build import Job, Options, build, check
 from perfgen.errors import Severity
 
-ROOT = Path(__file__).resolve().parent.parent
 
 SELFEVAL = """\
 版式: 全国-项目自评

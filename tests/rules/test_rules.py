@@ -4,10 +4,9 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import spec_findings
+from conftest import TESTS, spec_findings
 
 from perfgen.errors import Severity
 from perfgen.model.levels import rules
@@ -117,6 +116,6 @@ def test_check_output_json_and_strict(tmp_path):
 
 
 def test_every_configurable_rule_has_a_test():
-    tests = "".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py"))
+    tests = "".join(p.read_text(encoding="utf-8") for p in TESTS.rglob("test_*.py"))
     untested = [code for code in rules() if f'"{code}"' not in tests]
     assert untested == []
