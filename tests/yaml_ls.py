@@ -83,10 +83,14 @@ class YamlLanguageServer:
         else:
             self._send({"jsonrpc": "2.0", "id": message["id"], "result": None})
 
-    def request(self, method: str, params, timeout: float = 30) -> dict | None:
+    def request(self, method: str, params, timeout: float = 30):
         self.next_id += 1
         wanted = self.next_id
         self._send({"jsonrpc": "2.0", "id": wanted, "method": method, "params": params})
+        return self._until(lambda m: m.get("id") == wanted and "method" not in m, timeout, method).get("result")
+
+    def _until(self, wanted, timeout: float, what: str) -> dict:
+        """The first message `wanted` accepts, answering the server's own requests meanwhile."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             message = self._receive(deadline - time.monotonic())
@@ -94,9 +98,9 @@ class YamlLanguageServer:
                 break
             if "method" in message and "id" in message:
                 self._answer(message)
-            elif message.get("id") == wanted:
-                return message.get("result")
-        raise TimeoutError(method)
+            elif wanted(message):
+                return message
+        raise TimeoutError(what)
 
     def notify(self, method: str, params) -> None:
         self._send({"jsonrpc": "2.0", "method": method, "params": params})
@@ -120,19 +124,11 @@ class YamlLanguageServer:
         """The diagnostics the server publishes for `text` against `schema` (the spec's own
         modeline, if any, is replaced: the schema is the one measured)."""
         uri = self.open(_with_modeline(text, schema))
-        deadline = time.monotonic() + timeout
         try:
-            while time.monotonic() < deadline:
-                message = self._receive(deadline - time.monotonic())
-                if message is None:
-                    break
-                if "method" in message and "id" in message:
-                    self._answer(message)
-                elif message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == uri:
-                    return message["params"]["diagnostics"]
-            raise TimeoutError("no diagnostics")
+            published = self._until(lambda m: m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri, timeout, "no diagnostics")
         finally:
             self.close(uri)
+        return published["params"]["diagnostics"]
 
     def completions(self, text: str, schema: Path, line: int, character: int) -> list[str]:
         """The labels the server offers at (line, character), both from 0, with `schema`."""
